@@ -1,0 +1,64 @@
+import { Command, CommanderError } from 'commander';
+import { isCliError, messageOf } from './errors.js';
+import { installInterruptHandler } from './runtime.js';
+import { paint, setOutputMode, isVerbose } from './ui/output.js';
+import { packageInfo } from './version.js';
+import { registerCommands, registerCreate } from './commands/index.js';
+
+export type Entry = 'istio-wasm' | 'create-istio-wasm';
+
+/** Builds the commander program. Commands register their options here and load their core lazily. */
+export function buildProgram(entry: Entry): Command {
+  const program = new Command(entry);
+  program
+    .version(packageInfo().version, '-v, --version', 'print the version')
+    .option('--verbose', 'print debug output and error stacks')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .exitOverride();
+  program.hook('preAction', (_this, action) => {
+    const opts = action.optsWithGlobals();
+    setOutputMode({ verbose: Boolean(opts.verbose), quiet: Boolean(opts.json) || Boolean(opts.quiet) });
+  });
+  if (entry === 'create-istio-wasm') registerCreate(program);
+  else registerCommands(program);
+  return program;
+}
+
+/** The one error boundary: every failure becomes one red line (plus hint) and an exit code. */
+export async function main(argv: string[], entry: Entry): Promise<void> {
+  const args = argv.slice(2);
+  // Fast path: `--version` needs no command modules.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    process.stdout.write(`${packageInfo().version}\n`);
+    return;
+  }
+  installInterruptHandler();
+  const program = buildProgram(entry);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportError(error);
+  }
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander already printed its message (or help/version, which exit 0).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (isCliError(error)) {
+    process.stderr.write(`${paint('red', `error: ${error.message}`)}\n`);
+    if (error.hint) process.stderr.write(`${paint('dim', `hint: ${error.hint}`)}\n`);
+    if (isVerbose() && error.stack) process.stderr.write(`${paint('dim', error.stack)}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
+    process.stderr.write(`${paint('red', 'Operation cancelled')}\n`);
+    return 130;
+  }
+  process.stderr.write(`${paint('red', `error: unexpected failure: ${messageOf(error)}`)}\n`);
+  if (isVerbose() && error instanceof Error && error.stack) process.stderr.write(`${paint('dim', error.stack)}\n`);
+  else process.stderr.write(`${paint('dim', 'hint: run again with --verbose for the stack trace, and report it if it persists')}\n`);
+  return 1;
+}

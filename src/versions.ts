@@ -1,0 +1,32 @@
+/**
+ * Versions of what generated projects depend on, in one place (data only). Bump here, and every
+ * template follows. Istio facts per version (fields, enums, limits) live in src/istio/.
+ */
+export const versions = {
+  /** asc compiler used by AssemblyScript projects (our SDK is written for 0.28). */
+  assemblyscript: '~0.28.9',
+  /** Test runner in generated projects. */
+  vitest: '^3.2.4',
+  /** Rust: the proxy-wasm crate (proxy-wasm-rust-sdk) and its target. */
+  proxyWasmRust: '0.2.2',
+  rustTarget: 'wasm32-wasip1',
+  rustToolchainImage: 'rust:1.86-slim',
+  /** TinyGo / Go: github.com/proxy-wasm/proxy-wasm-go-sdk. */
+  proxyWasmGoSdk: 'v0.0.0-20250212164326-ab4161dcf924',
+  goVersion: '1.24',
+  tinygoImage: 'tinygo/tinygo:0.37.0',
+  /** C++: github.com/proxy-wasm/proxy-wasm-cpp-sdk (built with its emscripten-based Docker image). */
+  proxyWasmCppSdk: 'a2d2ff2b2d6e3c33e0a0b9e8d7cd1ae4b9c2a2d8',
+  emscriptenImage: 'emscripten/emsdk:3.1.67',
+  /** Node image for the AssemblyScript Dockerfile's builder stage. */
+  nodeImage: 'node:20-slim',
+} as const;
+
+/** Istio minor versions a project can target, newest first. The default is the newest. */
+export const istioVersions = [
+  '1.30', '1.29', '1.28', '1.27', '1.26', '1.25', '1.24', '1.23', '1.22', '1.21', '1.20',
+  '1.19', '1.18', '1.17', '1.16', '1.15', '1.14', '1.13', '1.12',
+] as const;
+
+export type IstioVersion = (typeof istioVersions)[number];
+export const defaultIstioVersion: IstioVersion = '1.30';
