@@ -1,0 +1,32 @@
+/**
+ * `template.json`: the small manifest every template carries (built-in or from git/a directory).
+ * Built-in values (name, namespace, image, ...) are always available; `variables` declares the
+ * template's own, which are resolved like the built-ins (flag `--set key=value`, values file,
+ * prompt, default) and handed to Handlebars under their name.
+ */
+export type VariableType = 'string' | 'bool' | 'choice' | 'json';
+
+export interface TemplateVariable {
+  name: string;
+  prompt: string;
+  type: VariableType;
+  default?: string | boolean | number | Record<string, unknown>;
+  choices?: string[];
+  /** A regular expression (JavaScript syntax, anchored by the author) string values must match. */
+  pattern?: string;
+  help?: string;
+}
+
+export interface TemplateManifest {
+  name: string;
+  description: string;
+  /** Language of the generated plugin; decides the builder. */
+  language: 'assemblyscript' | 'rust' | 'tinygo' | 'cpp';
+  /** Path of the built module in the generated project. */
+  module?: string;
+  /** Whether the template's files include a package.json (then `npm install` is queued). */
+  packageJson?: boolean;
+  variables?: TemplateVariable[];
+}
+
+export const manifestFileName = 'template.json';
