@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RegistryChallenge } from './registry-trap.js';
+
+/**
+ * What earlier commands recorded in `<project>/.istio-wasm/`: the last push (written by `push`)
+ * and the registry challenges learnt by `manifest --pin` (written here).
+ */
+export interface LastPush {
+  image: string;
+  digest: string;
+  url?: string;
+  pushedAt?: string;
+}
+
+export const stateDirName = '.istio-wasm';
+
+export function lastPushPath(root: string): string {
+  return path.join(root, stateDirName, 'last-push.json');
+}
+
+export function challengesPath(root: string): string {
+  return path.join(root, stateDirName, 'registry-challenges.json');
+}
+
+export async function readLastPush(root: string): Promise<LastPush | undefined> {
+  try {
+    const data = JSON.parse(await readFile(lastPushPath(root), 'utf8')) as Partial<LastPush>;
+    if (typeof data.image !== 'string' || typeof data.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(data.digest)) return undefined;
+    return { image: data.image, digest: data.digest, ...(typeof data.url === 'string' ? { url: data.url } : {}), ...(typeof data.pushedAt === 'string' ? { pushedAt: data.pushedAt } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RecordedChallenge extends RegistryChallenge {
+  checkedAt: string;
+}
+
+export async function readChallenges(root: string): Promise<Map<string, RecordedChallenge>> {
+  const out = new Map<string, RecordedChallenge>();
+  try {
+    const data = JSON.parse(await readFile(challengesPath(root), 'utf8')) as Record<string, RecordedChallenge>;
+    for (const [host, c] of Object.entries(data)) {
+      if (c && (c.scheme === 'basic' || c.scheme === 'bearer' || c.scheme === 'none')) out.set(host, c);
+    }
+  } catch {
+    // none recorded yet
+  }
+  return out;
+}
+
+export async function recordChallenge(root: string, host: string, challenge: RegistryChallenge): Promise<void> {
+  const all = Object.fromEntries(await readChallenges(root));
+  all[host] = { scheme: challenge.scheme, ...(challenge.realm ? { realm: challenge.realm } : {}), ...(challenge.service ? { service: challenge.service } : {}), checkedAt: new Date().toISOString() };
+  await mkdir(path.join(root, stateDirName), { recursive: true });
+  await writeFile(challengesPath(root), `${JSON.stringify(all, null, 2)}\n`);
+}
+
+export async function sha256File(file: string): Promise<string | undefined> {
+  try {
+    return createHash('sha256').update(await readFile(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
