@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
+import { registerPackage } from './package.js';
+import { registerLogin } from './login.js';
+import { registerPush } from './push.js';
+import { registerPull } from './pull.js';
 
 /**
  * Every `istio-wasm` command, in the order `--help` lists them. Each module registers its options
  * and loads its core only when it runs, so start-up stays cheap.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerPackage(program);
+  registerLogin(program);
+  registerPush(program);
+  registerPull(program);
 }
 
 /** `create-istio-wasm [dir]` is `istio-wasm new [dir]` at the root. */

@@ -79,3 +79,26 @@ export function isMutableTag(tag: string | undefined): boolean {
   if (tag === undefined) return true;
   return ['latest', 'main', 'master', 'dev', 'develop', 'edge', 'nightly', 'stable', 'snapshot'].includes(tag.toLowerCase());
 }
+
+/** The host the distribution API answers on (Docker Hub's API lives on registry-1.docker.io). */
+export function apiHost(registry: string): string {
+  return registry === dockerHub ? 'registry-1.docker.io' : registry;
+}
+
+/** Host name without the port (IPv6 literals keep their brackets). */
+export function hostName(registry: string): string {
+  if (registry.startsWith('[')) return registry.slice(0, registry.indexOf(']') + 1);
+  const colon = registry.lastIndexOf(':');
+  return colon >= 0 ? registry.slice(0, colon) : registry;
+}
+
+/** Registries other clients talk to over plain HTTP without being told: loopback ones. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = hostName(registry).toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host) || host.endsWith('.localhost');
+}
+
+/** The `oci://` url a WasmPlugin uses for this reference. */
+export function wasmPluginUrl(ref: ImageReference): string {
+  return `oci://${formatReference(ref)}`;
+}

@@ -1,0 +1,513 @@
+import { CliError } from '../errors.js';
+import { throwIfCancelled } from '../runtime.js';
+import { parseChallenges, preferredChallenge } from './challenge.js';
+import { authFailed, httpError, networkCode, networkError, retryableNetworkCodes, type RegistryErrorBody } from './errors.js';
+import { digestOf } from './image.js';
+import { manifestAccept, type Descriptor } from './media-types.js';
+import { apiHost, isLoopbackRegistry } from './reference.js';
+import type { Credentials } from './auth-files.js';
+
+/**
+ * A client for the OCI distribution API (v1.1) on Node's fetch: /v2/ probe, Basic and Bearer auth
+ * (with token reuse per scope), blob HEAD/mount/upload (monolithic POST+PUT, chunked PATCH),
+ * manifests, redirects without Authorization to other hosts, retries with backoff on 5xx and
+ * connection resets, and a time limit on every request. It never logs headers or bodies.
+ */
+export interface ClientOptions {
+  credentials?: Credentials | undefined;
+  plainHttp?: boolean | undefined;
+  insecure?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  /** Base time limit per request (ms); large bodies get 1 s more per MiB. */
+  timeoutMs?: number;
+  /** Attempts after the first on 5xx and connection resets. */
+  retries?: number;
+  /** Blobs above this size go up in PATCH chunks of `chunkSize`. */
+  monolithicLimit?: number;
+  chunkSize?: number;
+  /** Debug lines (method, url without query, status); never secrets. */
+  log?: (line: string) => void;
+}
+
+export interface AuthInfo {
+  scheme: 'basic' | 'bearer' | 'none';
+  realm?: string;
+  service?: string;
+}
+
+export interface ProgressEvent {
+  digest: string;
+  sent: number;
+  total: number;
+}
+
+interface RequestOptions {
+  method: string;
+  url: string;
+  repository?: string | undefined;
+  actions?: 'pull' | 'pull,push';
+  extraScopes?: string[];
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  what: string;
+  /** Statuses returned to the caller instead of thrown. */
+  ok: number[];
+  /** No retry (for requests whose repetition is not safe). */
+  noRetry?: boolean;
+}
+
+interface Token {
+  value: string;
+  expiresAt: number;
+}
+
+const retryStatuses = new Set([500, 502, 503, 504]);
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function withoutQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q >= 0 ? `${url.slice(0, q)}?…` : url;
+}
+
+async function readErrorBody(response: Response): Promise<RegistryErrorBody | undefined> {
+  try {
+    const text = await response.text();
+    return JSON.parse(text) as RegistryErrorBody;
+  } catch {
+    return undefined;
+  }
+}
+
+let insecureDispatcher: unknown;
+
+async function dispatcherFor(insecure: boolean): Promise<unknown> {
+  if (!insecure) return undefined;
+  if (!insecureDispatcher) {
+    const { Agent } = await import('undici');
+    insecureDispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  }
+  return insecureDispatcher;
+}
+
+export class RegistryClient {
+  readonly registry: string;
+  readonly scheme: 'http' | 'https';
+  readonly baseUrl: string;
+  /** Things the caller should tell the user (e.g. automatic plain HTTP). */
+  readonly warnings: string[] = [];
+  /** Requests made, by method (the benchmark and tests read it). */
+  readonly requestCounts: Record<string, number> = {};
+  private readonly options: ClientOptions;
+  private auth: AuthInfo | undefined;
+  private readonly tokens = new Map<string, Token>();
+  private readonly openUploads = new Set<string>();
+
+  constructor(registry: string, options: ClientOptions = {}) {
+    this.registry = registry;
+    this.options = options;
+    const loopback = isLoopbackRegistry(registry);
+    this.scheme = options.plainHttp || loopback ? 'http' : 'https';
+    if (loopback && !options.plainHttp) {
+      this.warnings.push(`using plain HTTP for the loopback registry ${registry} (pass --plain-http to say so)`);
+    }
+    this.baseUrl = `${this.scheme}://${apiHost(registry)}`;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 30_000;
+  }
+
+  /** `GET /v2/`: learns the auth challenge. */
+  async ping(): Promise<AuthInfo> {
+    if (this.auth) return this.auth;
+    const response = await this.send('GET', `${this.baseUrl}/v2/`, {}, undefined, 'the /v2/ probe');
+    await response.body?.cancel();
+    if (response.status === 401) {
+      this.auth = this.authFromChallenge(response.headers.get('www-authenticate'));
+    } else if (response.ok) {
+      this.auth = { scheme: 'none' };
+    } else if (response.status === 404) {
+      throw new CliError('NOT_A_REGISTRY', `${this.baseUrl}/v2/ answered 404: ${this.registry} is not an OCI distribution registry`, {
+        hint: 'check the registry host and port',
+      });
+    } else {
+      throw httpError({ status: response.status, registry: this.registry, what: 'the /v2/ probe' });
+    }
+    return this.auth;
+  }
+
+  private authFromChallenge(header: string | null): AuthInfo {
+    const challenge = preferredChallenge(parseChallenges(header));
+    if (!challenge) return { scheme: 'basic' };
+    if (challenge.scheme === 'bearer') {
+      const info: AuthInfo = { scheme: 'bearer' };
+      if (challenge.params.realm) info.realm = challenge.params.realm;
+      if (challenge.params.service) info.service = challenge.params.service;
+      return info;
+    }
+    const info: AuthInfo = { scheme: 'basic' };
+    if (challenge.params.realm) info.realm = challenge.params.realm;
+    return info;
+  }
+
+  private scopesFor(options: RequestOptions): string[] {
+    const scopes: string[] = [];
+    if (options.repository) scopes.push(`repository:${options.repository}:${options.actions ?? 'pull'}`);
+    for (const extra of options.extraScopes ?? []) scopes.push(extra);
+    return scopes;
+  }
+
+  private basicHeader(): string | undefined {
+    const c = this.options.credentials;
+    return c ? `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` : undefined;
+  }
+
+  private async authorization(scopes: string[], force = false): Promise<string | undefined> {
+    const auth = this.auth;
+    if (!auth || auth.scheme === 'none') return undefined;
+    if (auth.scheme === 'basic') return this.basicHeader();
+    const key = [...scopes].sort().join(' ');
+    const cached = this.tokens.get(key);
+    if (cached && !force && cached.expiresAt > Date.now() + 5_000) return `Bearer ${cached.value}`;
+    const token = await this.fetchToken(auth, scopes);
+    this.tokens.set(key, token);
+    return `Bearer ${token.value}`;
+  }
+
+  private async fetchToken(auth: AuthInfo, scopes: string[]): Promise<Token> {
+    if (!auth.realm) throw authFailed(this.registry, 'the Bearer challenge names no realm');
+    let url: URL;
+    try {
+      url = new URL(auth.realm);
+    } catch {
+      throw authFailed(this.registry, 'the Bearer realm is not a URL');
+    }
+    if (auth.service) url.searchParams.set('service', auth.service);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    const headers: Record<string, string> = {};
+    const basic = this.basicHeader();
+    if (basic) headers.authorization = basic;
+    const response = await this.send('GET', url.toString(), headers, undefined, 'the token request');
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw authFailed(this.registry, this.options.credentials ? 'the token server refused the credentials' : 'no credentials found');
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new CliError('TOKEN_ERROR', `the token server of ${this.registry} answered ${response.status}`, { hint: 'check the registry and its auth service' });
+    }
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new CliError('TOKEN_ERROR', `the token server of ${this.registry} answered something other than JSON`, { hint: 'check the registry and its auth service' });
+    }
+    const value = body.token ?? body.access_token;
+    if (!value) throw new CliError('TOKEN_ERROR', `the token server of ${this.registry} returned no token`, { hint: 'check the registry and its auth service' });
+    const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+    return { value, expiresAt: Date.now() + expiresIn * 1000 };
+  }
+
+  /** One HTTP exchange with timeout and manual redirects; Authorization only to the same host. */
+  private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string): Promise<Response> {
+    let current = url;
+    const origin = new URL(url).host;
+    const timeoutMs = this.timeoutMs + (body ? Math.ceil(body.length / (1024 * 1024)) * 1000 : 0);
+    for (let hop = 0; hop < 6; hop++) {
+      throwIfCancelled(this.options.signal);
+      const sameHost = new URL(current).host === origin;
+      const sendHeaders: Record<string, string> = { ...headers };
+      if (!sameHost) delete sendHeaders.authorization;
+      const signals = [AbortSignal.timeout(timeoutMs)];
+      if (this.options.signal) signals.push(this.options.signal);
+      const init: RequestInit = { method, headers: sendHeaders, redirect: 'manual', signal: AbortSignal.any(signals) };
+      if (body) init.body = body;
+      const dispatcher = await dispatcherFor(Boolean(this.options.insecure));
+      if (dispatcher) (init as { dispatcher?: unknown }).dispatcher = dispatcher;
+      let response: Response;
+      this.requestCounts[method] = (this.requestCounts[method] ?? 0) + 1;
+      try {
+        response = await fetch(current, init);
+      } catch (error) {
+        throwIfCancelled(this.options.signal);
+        throw Object.assign(networkError(error, this.registry, this.scheme, timeoutMs), { networkCode: networkCode(error) });
+      }
+      this.log(`${method} ${withoutQuery(current)} -> ${response.status}`);
+      if ([301, 302, 303, 307, 308].includes(response.status)) {
+        const location = response.headers.get('location');
+        await response.body?.cancel();
+        if (!location) throw new CliError('REGISTRY_ERROR', `the registry ${this.registry} redirected ${what} without a Location`);
+        current = new URL(location, current).toString();
+        if (response.status === 303) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      return response;
+    }
+    throw new CliError('REGISTRY_ERROR', `too many redirects for ${what} on ${this.registry}`);
+  }
+
+  /** A request with auth (answering one 401 challenge) and retries. */
+  private async request(options: RequestOptions): Promise<Response> {
+    await this.ping();
+    const scopes = this.scopesFor(options);
+    const attempts = options.noRetry ? 1 : 1 + (this.options.retries ?? 3);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(Math.min(4_000, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5), this.options.signal);
+      try {
+        let authorization = await this.authorization(scopes);
+        let response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what);
+        if (response.status === 401) {
+          const challenge = this.authFromChallenge(response.headers.get('www-authenticate'));
+          await response.body?.cancel();
+          if (authorization && (challenge.scheme === 'basic' || this.auth?.scheme === 'basic')) throw authFailed(this.registry);
+          if (!this.options.credentials && challenge.scheme === 'basic') throw authFailed(this.registry, 'no credentials found');
+          this.auth = challenge;
+          authorization = await this.authorization(scopes, true);
+          response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what);
+          if (response.status === 401) {
+            await response.body?.cancel();
+            throw authFailed(this.registry, this.options.credentials ? undefined : 'no credentials found');
+          }
+        }
+        if (options.ok.includes(response.status)) return response;
+        if (retryStatuses.has(response.status) && attempt + 1 < attempts) {
+          await response.body?.cancel();
+          lastError = httpError({ status: response.status, registry: this.registry, repository: options.repository, what: options.what });
+          continue;
+        }
+        throw httpError({ status: response.status, registry: this.registry, repository: options.repository, what: options.what, body: await readErrorBody(response) });
+      } catch (error) {
+        const code = (error as { networkCode?: string }).networkCode;
+        if (code && retryableNetworkCodes.has(code) && attempt + 1 < attempts) {
+          lastError = error;
+          this.log(`retrying ${options.what} after ${code}`);
+          continue;
+        }
+        throw error;
+      }
+    }
+    throw lastError;
+  }
+
+  private headersWith(headers: Record<string, string> | undefined, authorization: string | undefined): Record<string, string> {
+    const out: Record<string, string> = { 'user-agent': 'create-istio-wasm', ...(headers ?? {}) };
+    if (authorization) out.authorization = authorization;
+    return out;
+  }
+
+  private url(path: string): string {
+    return `${this.baseUrl}/v2/${path}`;
+  }
+
+  /** The challenge the registry answers with (what Istio's agent will meet when it pulls). */
+  async authInfo(): Promise<AuthInfo> {
+    return this.ping();
+  }
+
+  /** Checks that the credentials are accepted (for `login`). */
+  async verifyCredentials(): Promise<void> {
+    const auth = await this.ping();
+    if (auth.scheme === 'none') return;
+    if (!this.options.credentials) throw authFailed(this.registry, 'no credentials given');
+    if (auth.scheme === 'bearer') {
+      await this.authorization([], true);
+      return;
+    }
+    const response = await this.send('GET', `${this.baseUrl}/v2/`, this.headersWith({}, this.basicHeader()), undefined, 'the /v2/ probe');
+    await response.body?.cancel();
+    if (response.status === 401) throw authFailed(this.registry);
+    if (!response.ok) throw httpError({ status: response.status, registry: this.registry, what: 'the /v2/ probe' });
+  }
+
+  async blobExists(repository: string, digest: string, actions: 'pull' | 'pull,push' = 'pull'): Promise<boolean> {
+    const response = await this.request({ method: 'HEAD', url: this.url(`${repository}/blobs/${digest}`), repository, actions, what: `blob ${digest.slice(0, 19)}`, ok: [200, 404] });
+    await response.body?.cancel();
+    return response.status === 200;
+  }
+
+  /** Cross-repository mount; true when mounted, false when the registry opened an upload instead (cancelled here). */
+  async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
+    const url = `${this.url(`${repository}/blobs/uploads/`)}?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const response = await this.request({ method: 'POST', url, repository, actions: 'pull,push', extraScopes: [`repository:${from}:pull`], what: `mount of ${digest.slice(0, 19)}`, ok: [201, 202] });
+    await response.body?.cancel();
+    if (response.status === 201) return true;
+    const location = response.headers.get('location');
+    if (location) await this.cancelUpload(new URL(location, this.url('')).toString());
+    return false;
+  }
+
+  private withDigest(location: string, digest: string): string {
+    const url = new URL(location);
+    url.searchParams.append('digest', digest);
+    return url.toString();
+  }
+
+  /** Uploads one blob: POST, then one PUT, or PATCH chunks and a closing PUT for large blobs. */
+  async uploadBlob(repository: string, blob: { descriptor: Descriptor; data: Uint8Array }, onProgress?: (event: ProgressEvent) => void): Promise<void> {
+    const { digest } = blob.descriptor;
+    const data = blob.data;
+    const short = digest.slice(0, 19);
+    const start = await this.request({ method: 'POST', url: this.url(`${repository}/blobs/uploads/`), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [202] });
+    await start.body?.cancel();
+    let location = this.locationOf(start, `upload of ${short}`);
+    this.openUploads.add(location);
+    try {
+      const monolithicLimit = this.options.monolithicLimit ?? 64 * 1024 * 1024;
+      if (data.length > monolithicLimit) {
+        const chunkSize = Math.max(1, this.options.chunkSize ?? 16 * 1024 * 1024);
+        let offset = 0;
+        while (offset < data.length) {
+          const end = Math.min(data.length, offset + chunkSize);
+          const response = await this.request({
+            method: 'PATCH',
+            url: location,
+            repository,
+            actions: 'pull,push',
+            headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${end - 1}` },
+            body: data.subarray(offset, end),
+            what: `upload of ${short}`,
+            ok: [202, 204],
+            noRetry: true,
+          });
+          await response.body?.cancel();
+          this.openUploads.delete(location);
+          location = this.locationOf(response, `upload of ${short}`, location);
+          this.openUploads.add(location);
+          offset = end;
+          onProgress?.({ digest, sent: offset, total: data.length });
+        }
+        const done = await this.request({ method: 'PUT', url: this.withDigest(location, digest), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [201, 204], headers: { 'content-length': '0' } });
+        await done.body?.cancel();
+      } else {
+        const done = await this.request({
+          method: 'PUT',
+          url: this.withDigest(location, digest),
+          repository,
+          actions: 'pull,push',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: data,
+          what: `upload of ${short}`,
+          ok: [201, 204],
+        });
+        await done.body?.cancel();
+        onProgress?.({ digest, sent: data.length, total: data.length });
+      }
+      this.openUploads.delete(location);
+    } catch (error) {
+      await this.cancelOpenUploads();
+      throw error;
+    }
+  }
+
+  private locationOf(response: Response, what: string, fallback?: string): string {
+    const location = response.headers.get('location');
+    if (!location) {
+      if (fallback) return fallback;
+      throw new CliError('REGISTRY_ERROR', `the registry ${this.registry} answered ${what} without a Location`, { hint: 'the registry does not follow the distribution spec' });
+    }
+    return new URL(location, this.baseUrl).toString();
+  }
+
+  /** Best-effort DELETE of an upload session, with its own short time limit (also after Ctrl-C). */
+  async cancelUpload(location: string): Promise<void> {
+    this.openUploads.delete(location);
+    try {
+      const headers: Record<string, string> = {};
+      const auth = this.auth?.scheme === 'basic' ? this.basicHeader() : [...this.tokens.values()][0] ? `Bearer ${[...this.tokens.values()][0]?.value}` : undefined;
+      if (auth && new URL(location).host === new URL(this.baseUrl).host) headers.authorization = auth;
+      const init: RequestInit = { method: 'DELETE', headers, signal: AbortSignal.timeout(5_000) };
+      const dispatcher = await dispatcherFor(Boolean(this.options.insecure));
+      if (dispatcher) (init as { dispatcher?: unknown }).dispatcher = dispatcher;
+      const response = await fetch(location, init);
+      this.log(`DELETE ${withoutQuery(location)} -> ${response.status}`);
+      await response.body?.cancel();
+    } catch {
+      // The registry expires abandoned uploads itself.
+    }
+  }
+
+  async cancelOpenUploads(): Promise<void> {
+    await Promise.all([...this.openUploads].map((l) => this.cancelUpload(l)));
+  }
+
+  /** PUT of a manifest; returns the digest the registry reports (checked against ours). */
+  async putManifest(repository: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
+    const response = await this.request({
+      method: 'PUT',
+      url: this.url(`${repository}/manifests/${reference}`),
+      repository,
+      actions: 'pull,push',
+      headers: { 'content-type': mediaType },
+      body: bytes,
+      what: `manifest ${reference}`,
+      ok: [201, 200, 202],
+    });
+    await response.body?.cancel();
+    const ours = digestOf(bytes);
+    const theirs = response.headers.get('docker-content-digest');
+    if (theirs && theirs !== ours) {
+      throw new CliError('DIGEST_MISMATCH', `the registry stored the manifest as ${theirs}, not ${ours}`, { hint: 'the registry rewrote the manifest; pin the digest it reports' });
+    }
+    return ours;
+  }
+
+  async getManifest(repository: string, reference: string): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }> {
+    const response = await this.request({ method: 'GET', url: this.url(`${repository}/manifests/${reference}`), repository, headers: { accept: manifestAccept }, what: `manifest ${reference}`, ok: [200] });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const digest = digestOf(bytes);
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new CliError('DIGEST_MISMATCH', `the manifest ${reference} from ${this.registry} has digest ${digest}`, { hint: 'the registry or a proxy altered the content' });
+    }
+    let mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    try {
+      const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { mediaType?: string };
+      if (parsed.mediaType) mediaType = parsed.mediaType;
+    } catch {
+      // reported by the caller when it parses the manifest
+    }
+    return { bytes, mediaType, digest };
+  }
+
+  /** HEAD of a manifest: its digest and media type without the body. */
+  async headManifest(repository: string, reference: string): Promise<{ digest: string; mediaType: string } | undefined> {
+    const response = await this.request({ method: 'HEAD', url: this.url(`${repository}/manifests/${reference}`), repository, headers: { accept: manifestAccept }, what: `manifest ${reference}`, ok: [200, 404] });
+    await response.body?.cancel();
+    if (response.status === 404) return undefined;
+    const digest = response.headers.get('docker-content-digest');
+    const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    if (!digest) return undefined;
+    return { digest, mediaType };
+  }
+
+  /** GET of a blob, checked against its digest. */
+  async getBlob(repository: string, descriptor: Descriptor, maxBytes = 512 * 1024 * 1024): Promise<Uint8Array> {
+    if (descriptor.size > maxBytes) throw new CliError('TOO_LARGE', `blob ${descriptor.digest} is ${descriptor.size} bytes, over the ${maxBytes} limit`);
+    const response = await this.request({ method: 'GET', url: this.url(`${repository}/blobs/${descriptor.digest}`), repository, what: `blob ${descriptor.digest.slice(0, 19)}`, ok: [200] });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (digestOf(bytes) !== descriptor.digest) {
+      throw new CliError('DIGEST_MISMATCH', `blob ${descriptor.digest} from ${this.registry} does not match its digest`, { hint: 'the registry or a proxy altered the content' });
+    }
+    return bytes;
+  }
+}
