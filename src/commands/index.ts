@@ -1,21 +1,29 @@
 import type { Command } from 'commander';
+import { registerNew, registerCreateRoot } from './new.js';
+import { registerBuild } from './build.js';
+import { registerInspect } from './inspect.js';
 import { registerPackage } from './package.js';
 import { registerLogin } from './login.js';
 import { registerPush } from './push.js';
 import { registerPull } from './pull.js';
+import { registerValidate } from './validate.js';
 
 /**
  * Every `istio-wasm` command, in the order `--help` lists them. Each module registers its options
  * and loads its core only when it runs, so start-up stays cheap.
  */
 export function registerCommands(program: Command): void {
+  registerNew(program);
+  registerBuild(program);
+  registerInspect(program);
   registerPackage(program);
   registerLogin(program);
   registerPush(program);
   registerPull(program);
+  registerValidate(program);
 }
 
 /** `create-istio-wasm [dir]` is `istio-wasm new [dir]` at the root. */
 export function registerCreate(program: Command): void {
-  void program;
+  registerCreateRoot(program);
 }

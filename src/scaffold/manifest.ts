@@ -26,6 +26,11 @@ export interface TemplateManifest {
   module?: string;
   /** Whether the template's files include a package.json (then `npm install` is queued). */
   packageJson?: boolean;
+  /**
+   * Also render create-istio-wasm's shared project files (Makefile, Sealfile, deploy/) beside the
+   * template's own. Built-in templates do; a template from git or a directory opts in.
+   */
+  shared?: boolean;
   variables?: TemplateVariable[];
 }
 

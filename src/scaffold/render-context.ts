@@ -29,6 +29,8 @@ export interface RenderContext {
   phase: string;
   priority: number;
   failStrategy: string;
+  /** IfNotPresent, or Always for a moving tag such as latest. */
+  imagePullPolicy: string;
   /** pluginConfig object and its JSON forms. */
   pluginConfig: Record<string, unknown>;
   pluginConfigJson: string;

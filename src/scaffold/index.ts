@@ -1,0 +1,180 @@
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import { throwIfCancelled } from '../runtime.js';
+import { parseReference, formatReference } from '../oci/reference.js';
+import { versions } from '../versions.js';
+import { packageInfo } from '../version.js';
+import { defaultCliSpec } from './cli-spec.js';
+import { checkTarget, placeFiles, type Placement } from './place.js';
+import { mergeLayers, renderDirectory, type RenderedFile } from './render.js';
+import type { RenderContext } from './render-context.js';
+import { projectConfig, pullPolicyFor, renderProjectFile } from './project-file.js';
+import { detectPackageManager, initGit, runInstall, type PackageManager, type QueuedStep } from './tasks.js';
+import { resolveTemplate, sharedTemplateDir, type ResolvedTemplate } from './templates.js';
+import { resolveValues, type ScaffoldValues, type ValueSources } from './values.js';
+import type { Prompter } from './prompter.js';
+import { configFileName } from '../project/schema.js';
+
+export interface CreateOptions {
+  /** Project directory (relative to cwd), or undefined to ask / default. */
+  dir?: string | undefined;
+  template: string;
+  ref?: string | undefined;
+  subdir?: string | undefined;
+  /** Flag values as given (undefined = not given). */
+  flags: Record<string, unknown>;
+  valuesFile?: Record<string, unknown> | undefined;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  prompter?: Prompter | undefined;
+  yes: boolean;
+  overwrite: boolean;
+  install: boolean;
+  git: boolean;
+  dryRun: boolean;
+  cliSpec?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Progress and tool output (the command prints them on stderr). */
+  onProgress?: ((message: string) => void) | undefined;
+  onOutput?: ((line: string) => void) | undefined;
+}
+
+export interface CreateResult {
+  dir: string;
+  template: string;
+  files: string[];
+  steps: Array<QueuedStep & { status: 'done' | 'skipped' | 'planned' }>;
+  packageManager: PackageManager;
+  values: ScaffoldValues;
+}
+
+function words(name: string): string[] {
+  return name.split(/[-_.]+/).filter(Boolean);
+}
+
+export function renderContext(values: ScaffoldValues, template: ResolvedTemplate, cliSpec: string): RenderContext {
+  const ref = parseReference(values.image);
+  const module = template.manifest.module ?? 'build/plugin.wasm';
+  const context: RenderContext = {
+    ...values.extra,
+    name: values.name,
+    snakeName: words(values.name).join('_'),
+    pascalName: words(values.name).map((w) => w[0]?.toUpperCase() + w.slice(1)).join(''),
+    language: template.manifest.language,
+    module,
+    image: values.image,
+    imageRepository: formatReference({ registry: ref.registry, repository: ref.repository }),
+    imageTag: ref.tag ?? 'latest',
+    registry: ref.registry,
+    namespace: values.namespace,
+    istioVersion: values.istioVersion,
+    phase: values.phase,
+    priority: values.priority,
+    failStrategy: values.failStrategy,
+    imagePullPolicy: pullPolicyFor(values.image),
+    pluginConfig: values.pluginConfig,
+    pluginConfigJson: JSON.stringify(values.pluginConfig),
+    pluginConfigPretty: JSON.stringify(values.pluginConfig, null, 2),
+    cliSpec,
+    cliVersion: packageInfo().version,
+    versions,
+  };
+  if (values.selector) context.selectorLabels = values.selector;
+  if (values.targetRef) context.targetRef = values.targetRef;
+  return context;
+}
+
+/** Renders every file of the project in memory: shared files, the template's, istio-wasm.yaml. */
+export async function renderProject(template: ResolvedTemplate, values: ScaffoldValues, cliSpec: string): Promise<RenderedFile[]> {
+  const context = renderContext(values, template, cliSpec);
+  const shared = template.manifest.shared ? await renderDirectory(sharedTemplateDir, context, '_shared') : [];
+  const own = await renderDirectory(template.dir, context, template.source);
+  const files = mergeLayers(shared, own);
+  if (!files.some((f) => f.path === configFileName)) {
+    const config = projectConfig(values, template.manifest.language, context.module);
+    files.push({ path: configFileName, contents: Buffer.from(renderProjectFile(config)), executable: false });
+    files.sort((a, b) => a.path.localeCompare(b.path));
+  }
+  return files;
+}
+
+/**
+ * The scaffold, as steps over one context: resolve the directory and values, fetch the template,
+ * render in memory, place atomically, then the queued steps (install, git). Ctrl-C or a failure
+ * before the end undoes the placement.
+ */
+export async function createProject(options: CreateOptions): Promise<CreateResult> {
+  const progress = options.onProgress ?? (() => {});
+  // 1. Directory.
+  let dir = options.dir;
+  if (dir === undefined) {
+    if (options.prompter) {
+      dir = await options.prompter.text({ message: 'Project directory', default: 'my-plugin', validate: (v) => (v.trim() ? true : 'a directory is needed') });
+    } else if (options.yes) {
+      dir = 'my-plugin';
+    } else {
+      throw new CliError('MISSING_VALUES', 'no project directory given', { hint: 'pass it as the first argument: create-istio-wasm my-plugin (or --yes for ./my-plugin)' });
+    }
+  }
+  const target = path.resolve(options.cwd, dir.trim());
+  const { exists } = checkTarget(target, options.overwrite);
+  throwIfCancelled(options.signal);
+
+  // 2. Template.
+  const template = await resolveTemplate(options.template, { ref: options.ref, subdir: options.subdir, cwd: options.cwd, signal: options.signal });
+  let placement: Placement | undefined;
+  try {
+    // 3. Values.
+    const sources: ValueSources = {
+      flags: options.flags,
+      env: options.env,
+      cwd: options.cwd,
+      dirName: path.basename(target),
+      prompter: options.prompter,
+      yes: options.yes,
+      ...(options.valuesFile ? { valuesFile: options.valuesFile } : {}),
+    };
+    const values = await resolveValues(sources, template.manifest.variables ?? []);
+    throwIfCancelled(options.signal);
+
+    // 4. Render in memory.
+    const cliSpec = options.cliSpec ?? defaultCliSpec(options.env);
+    const files = await renderProject(template, values, cliSpec);
+    const pm = detectPackageManager(options.env);
+    const wantsInstall = options.install && files.some((f) => f.path === 'package.json');
+    const steps: CreateResult['steps'] = [];
+    if (wantsInstall) steps.push({ id: 'install', command: `${pm} install`, status: 'planned' });
+    if (options.git) steps.push({ id: 'git', command: 'git init && git add -A && git commit -m "Initial commit from create-istio-wasm"', status: 'planned' });
+    const result: CreateResult = { dir: target, template: template.source, files: files.map((f) => f.path), steps, packageManager: pm, values };
+    if (options.dryRun) return result;
+
+    // 5. Place.
+    throwIfCancelled(options.signal);
+    progress(`writing ${files.length} files to ${target}`);
+    placement = await placeFiles(target, files, exists);
+    throwIfCancelled(options.signal);
+
+    // 6. Queued steps.
+    for (const s of steps) {
+      throwIfCancelled(options.signal);
+      if (s.id === 'install') {
+        progress(`installing dependencies with ${pm}`);
+        await runInstall(target, pm, { signal: options.signal, onOutput: options.onOutput });
+        s.status = 'done';
+      } else {
+        progress('initialising a git repository');
+        const outcome = await initGit(target);
+        s.status = outcome === 'initialized' ? 'done' : 'skipped';
+      }
+    }
+    await placement.commit();
+    return result;
+  } catch (error) {
+    const keep = error instanceof CliError && error.code === 'INSTALL_FAILED';
+    if (placement && !keep) await placement.rollback();
+    else if (placement) await placement.commit();
+    throw error;
+  } finally {
+    await template.cleanup();
+  }
+}

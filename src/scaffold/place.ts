@@ -1,0 +1,102 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import type { RenderedFile } from './render.js';
+
+/** What the target directory looks like before anything is written. */
+export function checkTarget(target: string, overwrite: boolean): { exists: boolean } {
+  if (!existsSync(target)) return { exists: false };
+  if (!statSync(target).isDirectory()) {
+    throw new CliError('TARGET_NOT_DIRECTORY', `${target} exists and is not a directory`, { hint: 'choose another project directory' });
+  }
+  const entries = readdirSync(target).filter((e) => e !== '.git');
+  if (entries.length > 0 && !overwrite) {
+    throw new CliError('TARGET_NOT_EMPTY', `${target} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); nothing was written`, {
+      hint: 'choose a new directory, or pass --overwrite to replace the files the template writes (other files and .git are kept)',
+    });
+  }
+  return { exists: true };
+}
+
+/** A placed project that can still be undone (Ctrl-C or a failed later step). */
+export interface Placement {
+  rollback(): Promise<void>;
+  /** Forget the undo information (the backup of overwritten files). */
+  commit(): Promise<void>;
+}
+
+async function createdParents(dir: string): Promise<string[]> {
+  const created: string[] = [];
+  let current = dir;
+  while (!existsSync(current)) {
+    created.unshift(current);
+    current = path.dirname(current);
+  }
+  for (const d of created) await mkdir(d);
+  return created;
+}
+
+/**
+ * Writes the files into a staging directory beside the target, then moves them into place: a
+ * rename of the whole directory for a new target, or file by file (backing up what is replaced)
+ * for an existing one. Either way, `rollback` restores what was there.
+ */
+export async function placeFiles(target: string, files: RenderedFile[], targetExists: boolean): Promise<Placement> {
+  const parent = path.dirname(target);
+  const madeParents = await createdParents(parent);
+  const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}-create-istio-wasm-`));
+  try {
+    for (const file of files) {
+      const dest = path.join(staging, file.path);
+      await mkdir(path.dirname(dest), { recursive: true });
+      await writeFile(dest, file.contents);
+      if (file.executable) await chmod(dest, 0o755);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    for (const d of madeParents.reverse()) await rm(d, { recursive: true, force: true });
+    throw error;
+  }
+
+  if (!targetExists) {
+    await rename(staging, target);
+    return {
+      rollback: async () => {
+        await rm(target, { recursive: true, force: true });
+        for (const d of [...madeParents].reverse()) await rm(d, { recursive: true, force: true });
+      },
+      commit: async () => {},
+    };
+  }
+
+  const backup = path.join(staging, '.backup');
+  const replaced: string[] = [];
+  const added: string[] = [];
+  const createdDirs: string[] = [];
+  const rollback = async () => {
+    for (const rel of added) await rm(path.join(target, rel), { force: true });
+    for (const rel of replaced) await rename(path.join(backup, rel), path.join(target, rel));
+    for (const d of createdDirs.reverse()) await rm(d, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
+  };
+  try {
+    for (const file of files) {
+      const dest = path.join(target, file.path);
+      const dirs = await createdParents(path.dirname(dest));
+      createdDirs.push(...dirs);
+      if (existsSync(dest)) {
+        await mkdir(path.dirname(path.join(backup, file.path)), { recursive: true });
+        await rename(dest, path.join(backup, file.path));
+        replaced.push(file.path);
+      } else {
+        added.push(file.path);
+      }
+      await rename(path.join(staging, file.path), dest);
+    }
+  } catch (error) {
+    await rollback();
+    throw error;
+  }
+  return { rollback, commit: () => rm(staging, { recursive: true, force: true }) };
+}

@@ -1,0 +1,148 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CliError, messageOf } from '../errors.js';
+import { languages } from '../project/schema.js';
+import { packageRoot } from '../version.js';
+import { manifestFileName, type TemplateManifest, type TemplateVariable } from './manifest.js';
+
+export const templatesRoot = path.join(packageRoot, 'templates');
+export const sharedTemplateDir = path.join(templatesRoot, '_shared');
+export const defaultTemplate = 'assemblyscript';
+
+/** A template ready to render: where its files are, its manifest, and how to clean up a clone. */
+export interface ResolvedTemplate {
+  /** What the user asked for (`assemblyscript`, a path or a git url). */
+  source: string;
+  kind: 'builtin' | 'directory' | 'git';
+  dir: string;
+  manifest: TemplateManifest;
+  cleanup: () => Promise<void>;
+}
+
+/** Names of the templates shipped in this package, first-class first. */
+export function builtinTemplateNames(): string[] {
+  const names = readdirSync(templatesRoot).filter((n) => !n.startsWith('_') && existsSync(path.join(templatesRoot, n, manifestFileName)));
+  return names.sort((a, b) => (a === defaultTemplate ? -1 : b === defaultTemplate ? 1 : a.localeCompare(b)));
+}
+
+export async function readManifest(dir: string, source: string): Promise<TemplateManifest> {
+  const file = path.join(dir, manifestFileName);
+  if (!existsSync(file)) {
+    throw new CliError('TEMPLATE_INVALID', `${source} is not a create-istio-wasm template: it has no ${manifestFileName}`, {
+      hint: `add a ${manifestFileName} with {"name", "description", "language", "variables": []} (see the built-in templates), or use --subdir to point at the template inside the repository`,
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new CliError('TEMPLATE_INVALID', `${manifestFileName} of ${source} is not valid JSON: ${messageOf(error)}`);
+  }
+  const manifest = data as TemplateManifest;
+  const problems: string[] = [];
+  if (typeof manifest.name !== 'string') problems.push('"name" must be a string');
+  if (!(languages as readonly string[]).includes(manifest.language)) problems.push(`"language" must be one of ${languages.join(', ')}`);
+  for (const [i, v] of (manifest.variables ?? []).entries()) problems.push(...variableProblems(v, i));
+  if (problems.length > 0) throw new CliError('TEMPLATE_INVALID', `${manifestFileName} of ${source}: ${problems.join('; ')}`);
+  return manifest;
+}
+
+function variableProblems(v: TemplateVariable, i: number): string[] {
+  const at = `variables[${i}]`;
+  const out: string[] = [];
+  if (typeof v.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.name)) out.push(`${at}.name must be an identifier`);
+  if (!['string', 'bool', 'choice', 'json'].includes(v.type)) out.push(`${at}.type must be string, bool, choice or json`);
+  if (v.type === 'choice' && (!Array.isArray(v.choices) || v.choices.length === 0)) out.push(`${at}.choices must list the choices`);
+  if (v.pattern !== undefined) {
+    try {
+      new RegExp(v.pattern);
+    } catch {
+      out.push(`${at}.pattern is not a valid regular expression`);
+    }
+  }
+  return out;
+}
+
+const gitUrl = /^(https?:\/\/|git@|ssh:\/\/|git:\/\/|file:\/\/)|\.git$/;
+
+export function isGitSource(source: string): boolean {
+  return gitUrl.test(source) || /^(gh|gitlab|bb):[\w.-]+\/[\w.-]+$/.test(source);
+}
+
+function expandShorthand(source: string): string {
+  const m = /^(gh|gitlab|bb):([\w.-]+\/[\w.-]+)$/.exec(source);
+  if (!m) return source;
+  const host = m[1] === 'gh' ? 'github.com' : m[1] === 'gitlab' ? 'gitlab.com' : 'bitbucket.org';
+  return `https://${host}/${m[2]}.git`;
+}
+
+/** Finds the template: a built-in name, a local directory, or a git repository (cloned to a temp dir). */
+export async function resolveTemplate(source: string, options: { ref?: string | undefined; subdir?: string | undefined; cwd: string; signal?: AbortSignal | undefined }): Promise<ResolvedTemplate> {
+  const noop = async () => {};
+  if (!isGitSource(source) && builtinTemplateNames().includes(source)) {
+    if (options.ref || options.subdir) throw new CliError('INVALID_VALUE', '--ref and --subdir apply only to templates from git or a directory');
+    const dir = path.join(templatesRoot, source);
+    return { source, kind: 'builtin', dir, manifest: { shared: true, ...(await readManifest(dir, source)) }, cleanup: noop };
+  }
+  if (!isGitSource(source)) {
+    const dir = path.resolve(options.cwd, source);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new CliError('TEMPLATE_NOT_FOUND', `unknown template "${source}"`, {
+        hint: `use one of ${builtinTemplateNames().join(', ')}, a local directory, or a git url (https://…, git@…, file://…, gh:owner/repo)`,
+      });
+    }
+    if (options.ref) throw new CliError('INVALID_VALUE', '--ref applies only to templates from git');
+    const templateDir = options.subdir ? path.resolve(dir, options.subdir) : dir;
+    ensureSubdir(templateDir, dir, options.subdir);
+    return { source, kind: 'directory', dir: templateDir, manifest: await readManifest(templateDir, source), cleanup: noop };
+  }
+  const url = expandShorthand(source);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'create-istio-wasm-template-'));
+  const cleanup = () => rm(tmp, { recursive: true, force: true });
+  try {
+    await cloneTemplate(url, tmp, options.ref, options.signal);
+    const templateDir = options.subdir ? path.resolve(tmp, options.subdir) : tmp;
+    ensureSubdir(templateDir, tmp, options.subdir);
+    return { source, kind: 'git', dir: templateDir, manifest: await readManifest(templateDir, source), cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function ensureSubdir(dir: string, root: string, subdir: string | undefined): void {
+  const inside = path.relative(root, dir);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) throw new CliError('INVALID_VALUE', `--subdir ${subdir ?? ''} leaves the template repository`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new CliError('TEMPLATE_NOT_FOUND', `--subdir ${subdir ?? ''} does not exist in the template`, { hint: 'check the folder name inside the repository' });
+  }
+}
+
+async function cloneTemplate(url: string, into: string, ref: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  const { simpleGit } = await import('simple-git');
+  const git = simpleGit({ ...(signal ? { abort: signal } : {}), timeout: { block: 120_000 } }).env({
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+  });
+  const isCommit = ref !== undefined && /^[0-9a-f]{7,40}$/i.test(ref);
+  try {
+    if (isCommit) {
+      await git.clone(url, into, ['--no-checkout', '--quiet']);
+      await simpleGit(into).checkout(['--quiet', ref]);
+    } else {
+      await git.clone(url, into, ['--depth', '1', '--quiet', ...(ref ? ['--branch', ref] : [])]);
+    }
+  } catch (error) {
+    const text = messageOf(error);
+    if (signal?.aborted) throw signal.reason;
+    if (ref && /(Remote branch .* not found|did not match any file|reference is not a tree|not a valid|unknown revision|pathspec)/i.test(text)) {
+      throw new CliError('TEMPLATE_REF_NOT_FOUND', `git ref "${ref}" does not exist in ${url}`, { hint: 'pass an existing branch, tag or commit with --ref' });
+    }
+    throw new CliError('TEMPLATE_CLONE_FAILED', `cannot clone ${url}: ${text.trim().split('\n').pop() ?? text}`, {
+      hint: 'check the url and your access to it (private repositories need git credentials)',
+    });
+  }
+  await rm(path.join(into, '.git'), { recursive: true, force: true });
+}

@@ -1,0 +1,18 @@
+import type { Prompter } from '../scaffold/prompter.js';
+
+/** Interactive only when stdin and stderr are terminals and CI is unset. */
+export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI;
+  return process.stdin.isTTY === true && process.stderr.isTTY === true && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
+}
+
+/** The one place @inquirer/prompts is used. Prompts draw on stderr so stdout stays for results. */
+export async function terminalPrompter(signal?: AbortSignal): Promise<Prompter> {
+  const { input, select, confirm } = await import('@inquirer/prompts');
+  const context = { output: process.stderr, ...(signal ? { signal } : {}) };
+  return {
+    text: (o) => input({ message: o.message, ...(o.default !== undefined ? { default: o.default } : {}), ...(o.validate ? { validate: o.validate } : {}) }, context),
+    select: (o) => select({ message: o.message, choices: o.choices.map((c) => ({ value: c.value, name: c.name ?? c.value, ...(c.description ? { description: c.description } : {}) })), ...(o.default !== undefined ? { default: o.default } : {}) }, context),
+    confirm: (o) => confirm({ message: o.message, ...(o.default !== undefined ? { default: o.default } : {}) }, context),
+  };
+}
