@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the integration tests talk to, only when one is missing:
+# the CNCF distribution registry, skopeo (an independent OCI client), htpasswd, buildah,
+# wabt/binaryen (wasm inspection), clang + lld + wasi-libc (a C plugin against the raw ABI), git.
+# Under CI=true a tool that cannot be installed fails the run; elsewhere it says what to install.
+set -euo pipefail
+
+declare -A tools=(
+  [docker-registry]=docker-registry
+  [skopeo]=skopeo
+  [htpasswd]=apache2-utils
+  [buildah]=buildah
+  [wasm-validate]=wabt
+  [wasm-objdump]=wabt
+  [wat2wasm]=wabt
+  [wasm-opt]=binaryen
+  [clang]=clang
+  [wasm-ld]=lld
+  [git]=git
+  [make]=make
+)
+# Files that only packages provide (no command to look for).
+declare -A files=(
+  [/usr/include/wasm32-wasi/stdlib.h]=wasi-libc
+  [/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a]=libclang-rt-14-dev-wasm32
+)
+
+missing=()
+for tool in "${!tools[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${tools[$tool]}")
+done
+for file in "${!files[@]}"; do
+  [ -e "$file" ] || missing+=("${files[$file]}")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "test-tools: installing ${packages[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+fi
+if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  exit 0
+fi
+echo "test-tools: missing ${packages[*]}; install them with: apt-get install ${packages[*]}" >&2
+if [ -n "${CI:-}" ] && [ "${CI}" != "false" ]; then
+  exit 1
+fi
