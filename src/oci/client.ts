@@ -26,7 +26,9 @@ export interface ClientOptions {
   monolithicLimit?: number;
   chunkSize?: number;
   /** Debug lines (method, url without query, status); never secrets. */
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
+  /** Forces the scheme (tests: HTTPS against a loopback registry). */
+  scheme?: 'http' | 'https';
 }
 
 export interface AuthInfo {
@@ -119,8 +121,8 @@ export class RegistryClient {
     this.registry = registry;
     this.options = options;
     const loopback = isLoopbackRegistry(registry);
-    this.scheme = options.plainHttp || loopback ? 'http' : 'https';
-    if (loopback && !options.plainHttp) {
+    this.scheme = options.scheme ?? (options.plainHttp || loopback ? 'http' : 'https');
+    if (loopback && !options.plainHttp && !options.scheme) {
       this.warnings.push(`using plain HTTP for the loopback registry ${registry} (pass --plain-http to say so)`);
     }
     this.baseUrl = `${this.scheme}://${apiHost(registry)}`;
