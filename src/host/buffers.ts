@@ -1,0 +1,75 @@
+/**
+ * A body buffer as proxy_get_buffer_bytes / proxy_set_buffer_bytes see it, with Envoy's rules for
+ * writes: (start 0, length 0) prepends, (start 0, length >= size) replaces, start >= size appends;
+ * anything else is BAD_ARGUMENT.
+ */
+export class BodyBuffer {
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  append(data: Uint8Array): void {
+    if (data.byteLength === 0) return;
+    this.#chunks.push(data);
+    this.#size += data.byteLength;
+  }
+
+  /** The whole content as one array (and keeps it as one chunk). */
+  bytes(): Uint8Array {
+    if (this.#chunks.length === 1) return this.#chunks[0] as Uint8Array;
+    const out = new Uint8Array(this.#size);
+    let at = 0;
+    for (const c of this.#chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    this.#chunks = this.#size === 0 ? [] : [out];
+    return out;
+  }
+
+  slice(start: number, max: number): Uint8Array {
+    const all = this.bytes();
+    const s = Math.min(start, all.byteLength);
+    return all.subarray(s, Math.min(all.byteLength, s + max));
+  }
+
+  /** Returns false for a (start, length) Envoy rejects with BAD_ARGUMENT. */
+  set(start: number, length: number, data: Uint8Array): boolean {
+    if (start === 0) {
+      if (length === 0) {
+        const rest = this.bytes();
+        this.#chunks = [];
+        this.#size = 0;
+        this.append(data.slice());
+        this.append(rest);
+        return true;
+      }
+      if (length >= this.#size) {
+        this.clear();
+        this.append(data.slice());
+        return true;
+      }
+      return false;
+    }
+    if (start >= this.#size) {
+      this.append(data.slice());
+      return true;
+    }
+    return false;
+  }
+
+  /** Takes the content out, leaving the buffer empty. */
+  drain(): Uint8Array {
+    const out = this.bytes();
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.#chunks = [];
+    this.#size = 0;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The guest's linear memory as the host sees it: bounds-checked reads and writes, and allocation
+ * through the guest's own allocator. A pointer outside memory raises MemoryAccessError, which every
+ * host function turns into INVALID_MEMORY_ACCESS instead of crashing the host.
+ */
+export class MemoryAccessError extends Error {
+  constructor(what: string) {
+    super(`invalid memory access: ${what}`);
+    this.name = 'MemoryAccessError';
+  }
+}
+
+const decoder = new TextDecoder();
+
+export class GuestMemory {
+  #memory: WebAssembly.Memory;
+  #allocate: ((size: number) => number) | undefined;
+  #bytes: Uint8Array;
+  #view: DataView;
+
+  constructor(memory: WebAssembly.Memory, allocate: ((size: number) => number) | undefined) {
+    this.#memory = memory;
+    this.#allocate = allocate;
+    this.#bytes = new Uint8Array(memory.buffer);
+    this.#view = new DataView(memory.buffer);
+  }
+
+  /** Fresh views when the guest grew its memory (the old ArrayBuffer is detached). */
+  #refresh(): void {
+    if (this.#bytes.buffer !== this.#memory.buffer || this.#bytes.byteLength === 0) {
+      this.#bytes = new Uint8Array(this.#memory.buffer);
+      this.#view = new DataView(this.#memory.buffer);
+    }
+  }
+
+  get size(): number {
+    this.#refresh();
+    return this.#bytes.byteLength;
+  }
+
+  #check(ptr: number, len: number): void {
+    this.#refresh();
+    const p = ptr >>> 0;
+    const l = len >>> 0;
+    if (p + l > this.#bytes.byteLength) throw new MemoryAccessError(`${l} bytes at ${p} (memory is ${this.#bytes.byteLength} bytes)`);
+  }
+
+  /** A copy of guest bytes. */
+  read(ptr: number, len: number): Uint8Array {
+    this.#check(ptr, len);
+    const p = ptr >>> 0;
+    return this.#bytes.slice(p, p + (len >>> 0));
+  }
+
+  /** A view without copy; valid until the guest runs again. */
+  view(ptr: number, len: number): Uint8Array {
+    this.#check(ptr, len);
+    const p = ptr >>> 0;
+    return this.#bytes.subarray(p, p + (len >>> 0));
+  }
+
+  readString(ptr: number, len: number): string {
+    if (len === 0) return '';
+    return decoder.decode(this.view(ptr, len));
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    this.#check(ptr, data.byteLength);
+    this.#bytes.set(data, ptr >>> 0);
+  }
+
+  u32(ptr: number): number {
+    this.#check(ptr, 4);
+    return this.#view.getUint32(ptr >>> 0, true);
+  }
+
+  setU32(ptr: number, value: number): void {
+    this.#check(ptr, 4);
+    this.#view.setUint32(ptr >>> 0, value >>> 0, true);
+  }
+
+  setU64(ptr: number, value: bigint): void {
+    this.#check(ptr, 8);
+    this.#view.setBigUint64(ptr >>> 0, BigInt.asUintN(64, value), true);
+  }
+
+  setU8(ptr: number, value: number): void {
+    this.#check(ptr, 1);
+    this.#bytes[ptr >>> 0] = value & 0xff;
+  }
+
+  /**
+   * Hands bytes to the guest as Envoy does: allocate with the guest's allocator, copy, and write the
+   * pointer and length to the two out-pointers. Empty data is handed over as (0, 0) without allocating.
+   */
+  handOver(data: Uint8Array, ptrOut: number, lenOut: number): void {
+    // Check the out-pointers before allocating, so a bad pointer does not leak guest memory.
+    this.#check(ptrOut, 4);
+    this.#check(lenOut, 4);
+    if (data.byteLength === 0) {
+      this.setU32(ptrOut, 0);
+      this.setU32(lenOut, 0);
+      return;
+    }
+    const ptr = this.allocate(data.byteLength);
+    this.write(ptr, data);
+    this.setU32(ptrOut, ptr);
+    this.setU32(lenOut, data.byteLength);
+  }
+
+  allocate(size: number): number {
+    if (!this.#allocate) throw new MemoryAccessError('the module exports neither proxy_on_memory_allocate nor malloc');
+    const ptr = this.#allocate(size) >>> 0;
+    if (ptr === 0) throw new MemoryAccessError(`the guest allocator returned 0 for ${size} bytes`);
+    this.#check(ptr, size);
+    return ptr;
+  }
+}

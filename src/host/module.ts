@@ -1,0 +1,58 @@
+import { CliError, messageOf } from '../errors.js';
+import { abiMarkers, type AbiVersion } from './constants.js';
+import { envFunctionNames } from './abi-imports.js';
+import { wasiImports, wasiModuleNames } from './wasi.js';
+
+/** A compiled Proxy-Wasm module, checked before any instance is made. */
+export interface PluginModule {
+  module: WebAssembly.Module;
+  abiVersion: AbiVersion;
+  imports: WebAssembly.ModuleImportDescriptor[];
+  exports: string[];
+  size: number;
+}
+
+const envNames = new Set<string>(envFunctionNames);
+const wasiNames = new Set(Object.keys(wasiImports({ memory: () => { throw new Error('unused'); }, env: {}, writeLine: () => {}, now: () => 0n })));
+
+/**
+ * Compiles and checks a module: WebAssembly magic, a valid binary, an ABI version marker, and only
+ * imports this host provides (all unknown ones named in one error, rather than a failure at call time).
+ */
+export async function compilePluginModule(bytes: Uint8Array, label = 'the module'): Promise<PluginModule> {
+  if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new CliError('WASM_INVALID', `${label} is not a WebAssembly module (no \\0asm header)`, {
+      hint: 'pass the built .wasm file (for example build/plugin.wasm)',
+    });
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes);
+  } catch (error) {
+    throw new CliError('WASM_INVALID', `${label} is not a valid WebAssembly module (truncated or corrupt?): ${messageOf(error)}`, {
+      hint: 'rebuild the plugin',
+    });
+  }
+  const exports = WebAssembly.Module.exports(module).map((e) => e.name);
+  const marker = exports.find((name): name is keyof typeof abiMarkers => name in abiMarkers);
+  if (!marker) {
+    throw new CliError('WASM_NO_ABI', `${label} exports no Proxy-Wasm ABI marker (proxy_abi_version_0_2_1, 0_2_0 or 0_1_0)`, {
+      hint: 'build it with a Proxy-Wasm SDK; a plain WebAssembly module is not a proxy plugin',
+    });
+  }
+  const imports = WebAssembly.Module.imports(module);
+  const unknown = imports.filter((i) => {
+    if (i.kind === 'memory' || i.kind === 'table') return false;
+    if (i.module === 'env') return i.kind !== 'function' || !envNames.has(i.name);
+    if ((wasiModuleNames as readonly string[]).includes(i.module)) return i.kind !== 'function' || !wasiNames.has(i.name);
+    return true;
+  });
+  if (unknown.length > 0) {
+    throw new CliError(
+      'WASM_UNKNOWN_IMPORTS',
+      `${label} imports what no Proxy-Wasm host provides: ${unknown.map((i) => `${i.module}.${i.name}`).join(', ')}`,
+      { hint: unknown.some((i) => i.name === 'abort') ? 'AssemblyScript: build with --use abort=<your abort handler>' : 'remove these imports from the plugin build' },
+    );
+  }
+  return { module, abiVersion: abiMarkers[marker], imports, exports, size: bytes.byteLength };
+}

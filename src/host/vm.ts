@@ -1,0 +1,316 @@
+import { Status, LogLevel } from './constants.js';
+import { envImports, type AbiHost } from './abi-imports.js';
+import { GuestMemory } from './memory.js';
+import { wasiImports, wasiModuleNames, ProcExit } from './wasi.js';
+import { HeaderMap, type HeaderPairs } from './header-map.js';
+import { BodyBuffer } from './buffers.js';
+import { lookupProperty, type PropertyTree } from './properties.js';
+import type { PluginModule } from './module.js';
+import type { MetricStore } from './metrics.js';
+import type { SharedData } from './shared-data.js';
+import type { SharedQueues } from './queues.js';
+import type { CallResponseView, StreamContext } from './contexts.js';
+import type { HttpCallDispatcher, HttpCallRequest, HttpCallResponse } from './http-calls.js';
+import { messageOf } from '../errors.js';
+
+export interface LogEntry {
+  level: number;
+  message: string;
+  contextId: number;
+  plugin: string;
+}
+
+/** Everything one VM needs; Plugin fills it from PluginOptions. */
+export interface VmSettings {
+  name: string;
+  rootId: string;
+  vmId: string;
+  vmConfiguration: Uint8Array;
+  pluginConfiguration: Uint8Array;
+  env: Record<string, string>;
+  logLevel: number;
+  log: (entry: LogEntry) => void;
+  properties: PropertyTree;
+  dispatcher: HttpCallDispatcher;
+  sharedData: SharedData;
+  queues: SharedQueues;
+  metrics: MetricStore;
+  now: () => bigint;
+  onTickPeriod: (ms: number) => void;
+  onPropertyRead: ((path: string[]) => void) | undefined;
+  onHttpCall: ((request: HttpCallRequest) => void) | undefined;
+  /** Called when the VM traps outside any stream call (tick, http call response, queue). */
+  onFailure: (error: PluginTrap) => void;
+}
+
+/** A trap, proc_exit or host exception inside a plugin callback. */
+export class PluginTrap extends Error {
+  readonly callback: string;
+  constructor(callback: string, cause: unknown) {
+    super(`plugin trapped in ${callback}: ${cause instanceof ProcExit ? cause.message : messageOf(cause)}`, { cause });
+    this.name = 'PluginTrap';
+    this.callback = callback;
+  }
+}
+
+type Exported = (...args: number[]) => number | undefined;
+
+const encoder = new TextEncoder();
+
+/**
+ * One instance of a plugin module and its contexts: the root context (id 1) and one context per HTTP
+ * stream. Calls into the guest in Envoy's order; host functions act on the effective context.
+ */
+export class PluginVm implements AbiHost {
+  readonly settings: VmSettings;
+  readonly rootContextId = 1;
+  readonly vmId: string;
+  readonly vmConfiguration: Uint8Array;
+  readonly pluginConfiguration: Uint8Array;
+  readonly metrics: MetricStore;
+  readonly sharedData: SharedData;
+  readonly queues: SharedQueues;
+  logLevel: number;
+  callResponse: CallResponseView | undefined;
+  lastStatus = { code: 0, message: '' };
+  failure: PluginTrap | undefined;
+  mem!: GuestMemory;
+
+  #exports: Record<string, Exported> = {};
+  #streams = new Map<number, StreamContext>();
+  #effective: number;
+  #nextContextId = 2;
+  #nextToken = 1;
+  #pendingCalls = new Map<number, AbortController>();
+  #stopped = false;
+  #queueListener = (id: number) => this.#onQueueReady(id);
+
+  constructor(plugin: PluginModule, settings: VmSettings) {
+    this.settings = settings;
+    this.vmId = settings.vmId;
+    this.vmConfiguration = settings.vmConfiguration;
+    this.pluginConfiguration = settings.pluginConfiguration;
+    this.metrics = settings.metrics;
+    this.sharedData = settings.sharedData;
+    this.queues = settings.queues;
+    this.logLevel = settings.logLevel;
+    this.#effective = this.rootContextId;
+    const wasi = wasiImports({
+      memory: () => this.mem,
+      env: settings.env,
+      now: settings.now,
+      writeLine: (fd, line) => this.log(fd === 1 ? LogLevel.info : LogLevel.error, line),
+    });
+    const importObject: WebAssembly.Imports = { env: envImports(this) };
+    for (const name of wasiModuleNames) importObject[name] = wasi;
+    const instance = new WebAssembly.Instance(plugin.module, importObject);
+    for (const [name, value] of Object.entries(instance.exports)) {
+      if (typeof value === 'function') this.#exports[name] = value as Exported;
+    }
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) throw new PluginTrap('instantiate', new Error('the module exports no memory'));
+    const alloc = this.#exports.proxy_on_memory_allocate ?? this.#exports.malloc;
+    this.mem = new GuestMemory(memory, alloc ? (size) => alloc(size) ?? 0 : undefined);
+  }
+
+  has(name: string): boolean {
+    return name in this.#exports;
+  }
+
+  /**
+   * Envoy's start sequence: _initialize (or _start), root context, vm start, configure.
+   * Returns false when the plugin refuses its configuration.
+   */
+  start(): { ok: true } | { ok: false; reason: string } {
+    if (this.has('_initialize')) this.call('_initialize', 0);
+    else if (this.has('_start')) this.call('_start', 0);
+    this.call('proxy_on_context_create', this.rootContextId, this.rootContextId, 0);
+    if (this.has('proxy_on_vm_start') && this.call('proxy_on_vm_start', this.rootContextId, this.rootContextId, this.vmConfiguration.byteLength) === 0) {
+      return { ok: false, reason: 'proxy_on_vm_start returned false' };
+    }
+    if (this.has('proxy_on_configure') && this.call('proxy_on_configure', this.rootContextId, this.rootContextId, this.pluginConfiguration.byteLength) === 0) {
+      return { ok: false, reason: 'proxy_on_configure returned false (the plugin rejected its configuration)' };
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Calls an export with `contextId` effective; a missing export answers 0 (CONTINUE). A trap marks the
+   * VM failed and throws PluginTrap.
+   */
+  call(name: string, contextId: number, ...args: number[]): number {
+    if (this.failure) throw this.failure;
+    const fn = this.#exports[name];
+    if (!fn) return 0;
+    const previous = this.#effective;
+    this.#effective = contextId;
+    try {
+      return (fn(...args) ?? 0) | 0;
+    } catch (error) {
+      this.failure = new PluginTrap(name, error);
+      this.stop();
+      throw this.failure;
+    } finally {
+      this.#effective = previous;
+    }
+  }
+
+  /** Registers a stream context and calls proxy_on_context_create(id, root). */
+  createStream(make: (id: number) => StreamContext): StreamContext {
+    const id = this.#nextContextId++;
+    const stream = make(id);
+    this.#streams.set(id, stream);
+    this.call('proxy_on_context_create', id, id, this.rootContextId);
+    return stream;
+  }
+
+  /** proxy_on_done, proxy_on_log, proxy_on_delete; the host then forgets the context. */
+  finishStream(id: number): void {
+    try {
+      if (!this.failure) {
+        this.call('proxy_on_done', id, id);
+        this.call('proxy_on_log', id, id);
+        this.call('proxy_on_delete', id, id);
+      }
+    } finally {
+      this.#streams.delete(id);
+    }
+  }
+
+  liveStreams(): StreamContext[] {
+    return [...this.#streams.values()];
+  }
+
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  /** Forgets a stream without calling the plugin (the VM failed). */
+  dropStream(id: number): void {
+    this.#streams.delete(id);
+  }
+
+  tick(): void {
+    this.#callAsync('proxy_on_tick', this.rootContextId);
+  }
+
+  /** Stops timers and pending calls; the instance is left for the GC. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const c of this.#pendingCalls.values()) c.abort();
+    this.#pendingCalls.clear();
+    this.queues.detach(this.#queueListener);
+    this.settings.onTickPeriod(0);
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  get pendingCalls(): number {
+    return this.#pendingCalls.size;
+  }
+
+  // ---- AbiHost -------------------------------------------------------------------------------
+
+  log(level: number, message: string): void {
+    this.settings.log({ level, message, contextId: this.#effective, plugin: this.settings.name });
+  }
+
+  now(): bigint {
+    return this.settings.now();
+  }
+
+  effectiveStream(): StreamContext | undefined {
+    return this.#streams.get(this.#effective);
+  }
+
+  setEffectiveContext(id: number): number {
+    if (id !== this.rootContextId && !this.#streams.has(id)) return Status.BAD_ARGUMENT;
+    this.#effective = id;
+    return Status.OK;
+  }
+
+  setTickPeriod(ms: number): void {
+    this.settings.onTickPeriod(ms);
+  }
+
+  onQueueReady(queueId: number): void {
+    this.#onQueueReady(queueId);
+  }
+
+  #onQueueReady(queueId: number): void {
+    if (this.#stopped) return;
+    this.#callAsync('proxy_on_queue_ready', this.rootContextId, queueId);
+  }
+
+  #callAsync(name: string, contextId: number, ...args: number[]): void {
+    if (this.failure || this.#stopped) return;
+    try {
+      this.call(name, contextId, contextId, ...args);
+    } catch (error) {
+      this.settings.onFailure(error instanceof PluginTrap ? error : new PluginTrap(name, error));
+    }
+  }
+
+  getProperty(path: string[]): Uint8Array | undefined {
+    this.settings.onPropertyRead?.(path);
+    const stream = this.effectiveStream();
+    const fromStream = stream?.property(path);
+    if (fromStream !== undefined) return fromStream;
+    return lookupProperty(path, [this.settings.properties]);
+  }
+
+  setProperty(path: string[], value: Uint8Array): number {
+    const stream = this.effectiveStream();
+    if (!stream) return Status.NOT_FOUND;
+    return stream.setProperty(path, value);
+  }
+
+  done(): number {
+    return Status.OK;
+  }
+
+  httpCall(cluster: string, headers: HeaderPairs, body: Uint8Array, trailers: HeaderPairs, timeoutMs: number): { status: number; token?: number } {
+    if (!this.settings.dispatcher.knows(cluster)) return { status: Status.BAD_ARGUMENT };
+    const has = (k: string) => headers.some(([hk]) => hk === k);
+    // Envoy requires :method, :path and :authority on an HTTP call.
+    if (!has(':method') || !has(':path') || !has(':authority')) return { status: Status.BAD_ARGUMENT };
+    const token = this.#nextToken++;
+    const request: HttpCallRequest = { token, cluster, headers: headers.map(([k, v]) => [k.toLowerCase(), v]), body, trailers, timeoutMs };
+    const controller = new AbortController();
+    this.#pendingCalls.set(token, controller);
+    this.settings.onHttpCall?.(request);
+    let answer: Promise<HttpCallResponse>;
+    try {
+      answer = this.settings.dispatcher.dispatch(request, controller.signal);
+    } catch {
+      answer = Promise.resolve({ headers: [] });
+    }
+    const timer = timeoutMs > 0 ? new Promise<HttpCallResponse>((resolve) => setTimeout(() => resolve({ headers: [] }), timeoutMs).unref()) : undefined;
+    void (timer ? Promise.race([answer, timer]) : answer)
+      .catch((): HttpCallResponse => ({ headers: [] }))
+      .then((response) => this.#deliverCallResponse(token, response));
+    return { status: Status.OK, token };
+  }
+
+  #deliverCallResponse(token: number, response: HttpCallResponse): void {
+    if (!this.#pendingCalls.delete(token) || this.#stopped || this.failure) return;
+    const view: CallResponseView = {
+      headers: new HeaderMap(response.headers),
+      body: new BodyBuffer(),
+      trailers: new HeaderMap(response.trailers ?? []),
+    };
+    if (response.body) view.body.append(response.body);
+    this.callResponse = view;
+    this.lastStatus = response.headers.length === 0 ? { code: 14, message: 'call failed' } : { code: 0, message: '' };
+    try {
+      this.#callAsync('proxy_on_http_call_response', this.rootContextId, token, view.headers.size, view.body.size, view.trailers.size);
+    } finally {
+      this.callResponse = undefined;
+    }
+  }
+}
+
+export { encoder as utf8Encoder };
