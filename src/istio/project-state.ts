@@ -7,31 +7,13 @@ import type { RegistryChallenge } from './registry-trap.js';
  * What earlier commands recorded in `<project>/.istio-wasm/`: the last push (written by `push`)
  * and the registry challenges learnt by `manifest --pin` (written here).
  */
-export interface LastPush {
-  image: string;
-  digest: string;
-  url?: string;
-  pushedAt?: string;
-}
+export type { LastPush } from '../oci/last-push.js';
+export { lastPushPath, readLastPush } from '../oci/last-push.js';
 
 export const stateDirName = '.istio-wasm';
 
-export function lastPushPath(root: string): string {
-  return path.join(root, stateDirName, 'last-push.json');
-}
-
 export function challengesPath(root: string): string {
   return path.join(root, stateDirName, 'registry-challenges.json');
-}
-
-export async function readLastPush(root: string): Promise<LastPush | undefined> {
-  try {
-    const data = JSON.parse(await readFile(lastPushPath(root), 'utf8')) as Partial<LastPush>;
-    if (typeof data.image !== 'string' || typeof data.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(data.digest)) return undefined;
-    return { image: data.image, digest: data.digest, ...(typeof data.url === 'string' ? { url: data.url } : {}), ...(typeof data.pushedAt === 'string' ? { pushedAt: data.pushedAt } : {}) };
-  } catch {
-    return undefined;
-  }
 }
 
 export interface RecordedChallenge extends RegistryChallenge {

@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+
+export interface ManifestOptions {
+  image?: string;
+  pin?: boolean;
+  istioVersion?: string;
+  output?: string;
+  delivery?: string;
+  authfile?: string;
+  creds?: string;
+  plainHttp?: boolean;
+  insecure?: boolean;
+  showSecret?: boolean;
+  json?: boolean;
+}
+
+/** `istio-wasm manifest`: the project's WasmPlugin (and pull Secret / ConfigMap), validated. */
+export function registerManifest(program: Command): void {
+  program
+    .command('manifest')
+    .description('write the WasmPlugin for this project, validated for the target Istio version')
+    .option('--image <ref>', 'image reference (default: REPO/IMG, else image in istio-wasm.yaml)')
+    .option('--pin', 'pin sha256 to the image manifest digest (from the registry, else the last push)')
+    .option('--istio-version <x.y>', 'target Istio version (default: istio.version in istio-wasm.yaml)')
+    .option('--output <file>', 'where to write the WasmPlugin; "-" for stdout (default: deploy/wasmplugin.yaml)')
+    .option('--delivery <how>', 'oci (pull the image) or configmap (module in a ConfigMap, url file://)', 'oci')
+    .option('--authfile <file>', 'registry credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, Docker config.json)')
+    .option('--creds <user:password>', 'registry credentials (prefer `istio-wasm login`)')
+    .option('--plain-http', 'talk to the registry over HTTP (automatic for localhost and 127.0.0.1)')
+    .option('--insecure', 'skip TLS certificate verification')
+    .option('--show-secret', 'also print the pull Secret on stdout (it holds credentials)')
+    .option('--json', 'print a summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+The pull Secret (when credentials for the registry are configured) goes to deploy/secret.yaml with
+mode 0600, never into pluginConfig, and on stdout only with --show-secret.
+
+Examples:
+  istio-wasm manifest --pin
+  istio-wasm manifest --istio-version 1.22 --output - --image ghcr.io/acme/auth:v1.0.0
+  istio-wasm manifest --delivery configmap      # for Basic-auth registries on Istio 1.27.8+/1.28.5+/1.29.1+/1.30`,
+    )
+    .action(async (options: ManifestOptions) => {
+      await runManifest(options);
+    });
+}
+
+export async function runManifest(options: ManifestOptions): Promise<void> {
+  const [{ generateManifest, writeManifestFiles, toYaml }, { parseIstioVersion }, { loadProject }, { CliError }, { cancelSignal }, out, path] = await Promise.all([
+    import('../istio/manifest.js'),
+    import('../istio/versions.js'),
+    import('../project/load.js'),
+    import('../errors.js'),
+    import('../runtime.js'),
+    import('../ui/output.js'),
+    import('node:path'),
+  ]);
+  const delivery = options.delivery ?? 'oci';
+  if (delivery !== 'oci' && delivery !== 'configmap') {
+    throw new CliError('BAD_DELIVERY', `--delivery must be oci or configmap, not "${delivery}"`, { exitCode: 2 });
+  }
+  const project = await loadProject(process.cwd());
+  const target = parseIstioVersion(options.istioVersion ?? project.config.istio.version);
+  if (options.pin) out.step(`resolving the manifest digest of the image for Istio ${target.text}`);
+  const result = await generateManifest({
+    project,
+    target,
+    image: options.image,
+    pin: Boolean(options.pin),
+    delivery,
+    authfile: options.authfile,
+    creds: options.creds,
+    plainHttp: options.plainHttp,
+    insecure: options.insecure,
+    signal: cancelSignal(),
+  });
+  const deployDir = path.join(project.root, 'deploy');
+  const output = options.output === '-' ? '-' : path.resolve(options.output ?? path.join(deployDir, 'wasmplugin.yaml'));
+  const dir = output === '-' ? deployDir : path.dirname(output);
+  const secretPath = path.join(dir, 'secret.yaml');
+  const written = await writeManifestFiles(result, { output, secretPath, dir, target });
+
+  for (const note of result.notes) out.info(`note: ${note}`);
+  for (const w of result.warnings) out.warn(`${w.path}: ${w.message}`);
+  if (result.pin?.trap?.refused && result.pin.trap.message) out.warn(result.pin.trap.message);
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  if (written.wasmPlugin) out.success(`WasmPlugin ${project.config.name} for Istio ${target.text} → ${rel(written.wasmPlugin)} (validated)`);
+  if (result.pin) out.success(`pinned ${result.image} to ${result.pin.digest} (from ${result.pin.source === 'registry' ? 'the registry' : 'the last push'})`);
+  if (written.secret) out.success(`pull Secret ${result.secret?.name} for ${result.secret?.registry} → ${rel(written.secret)} (mode 0600; keep it out of git)`);
+  if (written.configMap) {
+    out.success(`module as ConfigMap ${result.configMap?.configMapName} → ${rel(written.configMap)}`);
+    out.info(`  gateway patches: ${rel(written.injectedPatch ?? '')} (injected gateways), ${rel(written.classicPatch ?? '')} (classic istio-ingressgateway)`);
+  }
+
+  if (options.json) {
+    out.json({
+      file: written.wasmPlugin ?? null,
+      istioVersion: target.text,
+      url: result.wasmPlugin.spec && (result.wasmPlugin.spec as Record<string, unknown>).url,
+      sha256: (result.wasmPlugin.spec as Record<string, unknown>).sha256 ?? null,
+      pin: result.pin ? { digest: result.pin.digest, source: result.pin.source, challenge: result.pin.challenge ?? null, registryTrap: result.pin.trap?.refused ?? false } : null,
+      secretFile: written.secret ?? null,
+      configMapFile: written.configMap ?? null,
+      gatewayPatches: written.injectedPatch ? { injected: written.injectedPatch, classic: written.classicPatch } : null,
+      notes: result.notes,
+      warnings: result.warnings,
+    });
+  } else if (output === '-') {
+    out.result(toYaml([result.wasmPlugin]));
+  }
+  if (options.showSecret && result.secret) {
+    out.result(`---\n${toYaml([result.secret.object])}`);
+  }
+}
