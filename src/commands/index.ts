@@ -7,6 +7,8 @@ import { registerLogin } from './login.js';
 import { registerPush } from './push.js';
 import { registerPull } from './pull.js';
 import { registerValidate } from './validate.js';
+import { registerManifest } from './manifest.js';
+import { registerDeploy } from './deploy.js';
 
 /**
  * Every `istio-wasm` command, in the order `--help` lists them. Each module registers its options
@@ -20,7 +22,9 @@ export function registerCommands(program: Command): void {
   registerLogin(program);
   registerPush(program);
   registerPull(program);
+  registerManifest(program);
   registerValidate(program);
+  registerDeploy(program);
 }
 
 /** `create-istio-wasm [dir]` is `istio-wasm new [dir]` at the root. */
