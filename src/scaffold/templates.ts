@@ -122,15 +122,16 @@ function ensureSubdir(dir: string, root: string, subdir: string | undefined): vo
 
 async function cloneTemplate(url: string, into: string, ref: string | undefined, signal: AbortSignal | undefined): Promise<void> {
   const { simpleGit } = await import('simple-git');
-  const git = simpleGit({ ...(signal ? { abort: signal } : {}), timeout: { block: 120_000 } }).env({
-    ...process.env,
-    GIT_TERMINAL_PROMPT: '0',
-  });
+  // simple-git refuses environments carrying editor/pager overrides; hand git only what cloning needs.
+  const keep = ['PATH', 'HOME', 'USERPROFILE', 'SSH_AUTH_SOCK', 'LANG', 'LC_ALL', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'GIT_SSL_CAINFO', 'XDG_CONFIG_HOME'];
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
+  for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key] as string;
+  const git = simpleGit({ ...(signal ? { abort: signal } : {}), timeout: { block: 120_000 } }).env(env);
   const isCommit = ref !== undefined && /^[0-9a-f]{7,40}$/i.test(ref);
   try {
     if (isCommit) {
       await git.clone(url, into, ['--no-checkout', '--quiet']);
-      await simpleGit(into).checkout(['--quiet', ref]);
+      await simpleGit(into).env(env).checkout(['--quiet', ref]);
     } else {
       await git.clone(url, into, ['--depth', '1', '--quiet', ...(ref ? ['--branch', ref] : [])]);
     }

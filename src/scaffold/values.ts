@@ -193,7 +193,8 @@ export async function resolveValues(sources: ValueSources, templateVariables: Te
     // selector and targetRef are one choice: a targetRef given anywhere replaces the default selector.
     if (variable.name === 'selector' && (sources.flags.targetRef !== undefined || fromFile.targetRef !== undefined) &&
         sources.flags.selector === undefined && fromFile.selector === undefined) continue;
-    if (variable.name === 'targetRef' && resolved.selector !== undefined) continue;
+    if (variable.name === 'targetRef' && resolved.selector !== undefined &&
+        sources.flags.targetRef === undefined && fromFile.targetRef === undefined) continue;
 
     let raw: unknown;
     let source = '';

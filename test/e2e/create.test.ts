@@ -1,0 +1,190 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { repoRoot, runCli } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  tmp = await makeTempDir('ciw-create-');
+});
+afterAll(async () => tmp.cleanup());
+
+function listFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? listFiles(full, base) : [path.relative(base, full)];
+  }).sort();
+}
+
+/** Makes generated files comparable across machines: the file: spec points at this checkout. */
+function normalise(text: string): string {
+  return text.split(`file:${repoRoot}`).join('file:<create-istio-wasm>');
+}
+
+const create = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli(args, { cwd: tmp.dir, bin: 'create-istio-wasm', ...options });
+
+describe.each(['assemblyscript', 'rust', 'tinygo', 'cpp'])('template %s', (template) => {
+  it('generates every file, matching the snapshot', async () => {
+    const dir = `${template}-plugin`;
+    const r = await create([dir, '--template', template, '--yes', '--no-install', '--no-git', '--image', '127.0.0.1:5000/wasm/demo:v1']);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const root = path.join(tmp.dir, dir);
+    const files = listFiles(root);
+    expect(files).toContain('istio-wasm.yaml');
+    expect(files).toContain('Makefile');
+    expect(files).toContain('Dockerfile');
+    expect(files).toContain('.gitignore');
+    expect(files).toContain('README.md');
+    expect(files).toContain('.github/workflows/ci.yml');
+    expect(files).toContain('deploy/wasmplugin.yaml');
+    expect(files).toContain('deploy/Kubefile');
+    expect(files.some((f) => f.endsWith('.hbs'))).toBe(false);
+    for (const file of files) {
+      const text = readFileSync(path.join(root, file), 'utf8');
+      await expect(normalise(text)).toMatchFileSnapshot(`__snapshots__/create/${template}/${file}.snap`);
+    }
+    const config = parseYaml(readFileSync(path.join(root, 'istio-wasm.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ name: dir, language: template, image: '127.0.0.1:5000/wasm/demo:v1', istio: { version: '1.30' } });
+    // The workflow keeps GitHub's own ${{ }} expressions untouched.
+    const workflow = readFileSync(path.join(root, '.github/workflows/ci.yml'), 'utf8');
+    expect(() => parseYaml(workflow)).not.toThrow();
+    const wp = parseYaml(readFileSync(path.join(root, 'deploy/wasmplugin.yaml'), 'utf8')) as { spec: Record<string, unknown> };
+    expect(wp.spec).toMatchObject({ url: 'oci://127.0.0.1:5000/wasm/demo:v1', phase: 'AUTHN', failStrategy: 'FAIL_CLOSE' });
+  });
+});
+
+describe('create-istio-wasm headless', () => {
+  it('--json prints {dir, template, files, steps} and --dry-run writes nothing', async () => {
+    const r = await create(['dry', '--yes', '--dry-run', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { dir: string; template: string; files: string[]; steps: Array<{ id: string; status: string }> };
+    expect(out.dir).toBe(path.join(tmp.dir, 'dry'));
+    expect(out.template).toBe('assemblyscript');
+    expect(out.files).toContain('assembly/index.ts');
+    expect(out.steps.map((s) => s.id)).toEqual(['install', 'git']);
+    expect(out.steps.every((s) => s.status === 'planned')).toBe(true);
+    expect(existsSync(path.join(tmp.dir, 'dry'))).toBe(false);
+  });
+
+  it('fails without --yes when not interactive, naming the flags', async () => {
+    const r = await create(['missing', '--no-install', '--no-git']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--namespace/);
+    expect(r.stderr).toMatch(/--fail-strategy/);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(existsSync(path.join(tmp.dir, 'missing'))).toBe(false);
+  });
+
+  it('flags given are used and the rest defaults under --yes', async () => {
+    const r = await create(['flags', '--yes', '--no-install', '--no-git', '--namespace', 'edge', '--target-ref', 'Gateway/public',
+      '--phase', 'AUTHZ', '--priority', '-5', '--fail-strategy', 'FAIL_OPEN', '--plugin-config', '{"protectedPrefix":"/admin"}', '--istio-version', '1.24']);
+    expect(r.code).toBe(0);
+    const config = parseYaml(readFileSync(path.join(tmp.dir, 'flags', 'istio-wasm.yaml'), 'utf8')) as { wasmPlugin: Record<string, unknown>; istio: unknown };
+    expect(config.istio).toEqual({ version: '1.24' });
+    expect(config.wasmPlugin).toMatchObject({
+      namespace: 'edge', phase: 'AUTHZ', priority: -5, failStrategy: 'FAIL_OPEN',
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public' }],
+      pluginConfig: { protectedPrefix: '/admin' },
+    });
+    expect(config.wasmPlugin.selector).toBeUndefined();
+  });
+
+  it('takes the image from REPO/IMG, trimmed', async () => {
+    const r = await create(['seed', '--yes', '--no-install', '--no-git'], { env: { REPO: 'sealos.hub:5000 ', IMG: ' wasm/wasm-auth:latest' } });
+    expect(r.code).toBe(0);
+    const config = parseYaml(readFileSync(path.join(tmp.dir, 'seed', 'istio-wasm.yaml'), 'utf8')) as { image: string; wasmPlugin: { imagePullPolicy: string } };
+    expect(config.image).toBe('sealos.hub:5000/wasm/wasm-auth:latest');
+    // A moving tag must not be cached forever by proxies.
+    expect(config.wasmPlugin.imagePullPolicy).toBe('Always');
+  });
+
+  it('the same values file gives the same project', async () => {
+    const values = path.join(tmp.dir, 'values.yaml');
+    await writeFile(values, 'namespace: team-a\nselector: app=gateway\nphase: STATS\npriority: 3\nfailStrategy: FAIL_CLOSE\npluginConfig:\n  protectedPrefix: /x\nimage: registry.example.com/team/p:v2\nistioVersion: "1.22"\n');
+    const a = await create(['va', '--values', values, '--no-install', '--no-git']);
+    const b = await create(['vb', '--values', values, '--no-install', '--no-git', '--name', 'va']);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    for (const file of listFiles(path.join(tmp.dir, 'va'))) {
+      expect(readFileSync(path.join(tmp.dir, 'vb', file), 'utf8')).toBe(readFileSync(path.join(tmp.dir, 'va', file), 'utf8'));
+    }
+  });
+
+  it('--list-templates --json describes every template and variable', async () => {
+    const r = await create(['--list-templates', '--json']);
+    expect(r.code).toBe(0);
+    const listing = JSON.parse(r.stdout) as { templates: Array<{ name: string; language: string }>; variables: Array<{ name: string; flag: string; type: string }> };
+    expect(listing.templates.map((t) => t.name)).toEqual(['assemblyscript', 'cpp', 'rust', 'tinygo']);
+    const names = listing.variables.map((v) => v.name);
+    expect(names).toEqual(['name', 'namespace', 'selector', 'targetRef', 'phase', 'priority', 'failStrategy', 'pluginConfig', 'image', 'istioVersion']);
+    expect(listing.variables.find((v) => v.name === 'phase')).toMatchObject({ type: 'choice', flag: '--phase' });
+  });
+
+  it('initialises git with a first commit holding every file', async () => {
+    const r = await create(['with-git', '--yes', '--no-install'], { env: { EDITOR: 'vi' } });
+    expect(r.code).toBe(0);
+    const dir = path.join(tmp.dir, 'with-git');
+    const { execFileSync } = await import('node:child_process');
+    const log = execFileSync('git', ['log', '--format=%s'], { cwd: dir, encoding: 'utf8' });
+    expect(log.trim()).toBe('Initial commit from create-istio-wasm');
+    const tracked = execFileSync('git', ['ls-files'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
+    expect(tracked).toEqual(listFiles(dir).filter((f) => !f.startsWith('.git/')));
+  });
+
+  it('istio-wasm new is the same scaffolder', async () => {
+    const r = await runCli(['new', 'via-new', '--yes', '--no-install', '--no-git', '--json'], { cwd: tmp.dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).files).toContain('istio-wasm.yaml');
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [['Bad_Name', '--yes'], /not a valid plugin name|--name/],
+    [['ok-dir', '--name', 'UPPER', '--yes'], /name from --name must consist of lower-case/],
+    [['ok-dir', '--plugin-config', '{not json', '--yes'], /pluginConfig from --plugin-config is not valid JSON/],
+    [['ok-dir', '--plugin-config', '[1,2]', '--yes'], /must be a JSON object/],
+    [['ok-dir', '--plugin-config', '@missing.json', '--yes'], /cannot read/],
+    [['ok-dir', '--template', 'nope', '--yes'], /unknown template "nope"/],
+    [['ok-dir', '--image', 'Not A Ref', '--yes'], /image from --image/],
+    [['ok-dir', '--selector', 'a=b', '--target-ref', 'Gateway/x', '--yes'], /selector or a targetRef, not both/],
+    [['ok-dir', '--set', 'nothing=1', '--yes'], /declares no such variable/],
+  ])('%j fails clearly and writes nothing', async (args, message) => {
+    const r = await create([...args, '--no-install', '--no-git']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+    expect(existsSync(path.join(tmp.dir, 'ok-dir'))).toBe(false);
+    expect(existsSync(path.join(tmp.dir, 'Bad_Name'))).toBe(false);
+  });
+
+  it('refuses a non-empty directory and leaves it untouched', async () => {
+    const dir = path.join(tmp.dir, 'busy');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'keep.txt'), 'mine');
+    const r = await create(['busy', '--yes', '--no-install', '--no-git']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not empty/);
+    expect(r.stderr).toMatch(/--overwrite/);
+    expect(readdirSync(dir)).toEqual(['keep.txt']);
+  });
+
+  it('--overwrite replaces only template files and keeps .git and the user\'s files', async () => {
+    const dir = path.join(tmp.dir, 'over');
+    await mkdir(path.join(dir, '.git'), { recursive: true });
+    await writeFile(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    await writeFile(path.join(dir, 'notes.md'), 'mine');
+    await writeFile(path.join(dir, 'Makefile'), 'old');
+    const r = await create(['over', '--yes', '--no-install', '--no-git', '--overwrite']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'notes.md'), 'utf8')).toBe('mine');
+    expect(readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+    expect(readFileSync(path.join(dir, 'Makefile'), 'utf8')).toMatch(/\$\(ISTIO_WASM\) build/);
+    expect(readdirSync(dir).filter((f) => f.includes('create-istio-wasm'))).toEqual([]);
+  });
+});
