@@ -27,6 +27,8 @@ export interface ClientOptions {
   chunkSize?: number;
   /** Debug lines (method, url without query, status); never secrets. */
   log?: ((line: string) => void) | undefined;
+  /** Scope actions asked for by default (`pull,push` for a push, so one token serves every request). */
+  actions?: 'pull' | 'pull,push';
   /** Forces the scheme (tests: HTTPS against a loopback registry). */
   scheme?: 'http' | 'https';
 }
@@ -115,6 +117,7 @@ export class RegistryClient {
   private readonly options: ClientOptions;
   private auth: AuthInfo | undefined;
   private readonly tokens = new Map<string, Token>();
+  private readonly pendingTokens = new Map<string, Promise<Token>>();
   private readonly openUploads = new Set<string>();
 
   constructor(registry: string, options: ClientOptions = {}) {
@@ -171,7 +174,7 @@ export class RegistryClient {
 
   private scopesFor(options: RequestOptions): string[] {
     const scopes: string[] = [];
-    if (options.repository) scopes.push(`repository:${options.repository}:${options.actions ?? 'pull'}`);
+    if (options.repository) scopes.push(`repository:${options.repository}:${options.actions ?? this.options.actions ?? 'pull'}`);
     for (const extra of options.extraScopes ?? []) scopes.push(extra);
     return scopes;
   }
@@ -188,7 +191,13 @@ export class RegistryClient {
     const key = [...scopes].sort().join(' ');
     const cached = this.tokens.get(key);
     if (cached && !force && cached.expiresAt > Date.now() + 5_000) return `Bearer ${cached.value}`;
-    const token = await this.fetchToken(auth, scopes);
+    // Requests in parallel share one token request.
+    let pending = this.pendingTokens.get(key);
+    if (!pending) {
+      pending = this.fetchToken(auth, scopes).finally(() => this.pendingTokens.delete(key));
+      this.pendingTokens.set(key, pending);
+    }
+    const token = await pending;
     this.tokens.set(key, token);
     return `Bearer ${token.value}`;
   }

@@ -42,7 +42,7 @@ export interface PushResult {
 export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: PushOptions = {}): Promise<PushResult> {
   checkModuleBytes(wasm, 'the module');
   const image = buildImage(wasm, { ...(options.variant ? { variant: options.variant } : {}), ...(options.rootIds ? { rootIds: options.rootIds } : {}) });
-  const client = await connect(ref, options);
+  const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
   const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
   const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
   let uploaded = 0;

@@ -11,7 +11,7 @@ export interface RemoteOptions {
   signal?: AbortSignal | undefined;
   log?: ((line: string) => void) | undefined;
   /** Client tuning (tests, benchmarks). */
-  client?: Pick<ClientOptions, 'timeoutMs' | 'retries' | 'monolithicLimit' | 'chunkSize'>;
+  client?: Pick<ClientOptions, 'timeoutMs' | 'retries' | 'monolithicLimit' | 'chunkSize' | 'actions'>;
 }
 
 /** A client for the reference's registry with the credentials found for it. */
