@@ -48,7 +48,8 @@ export function reportError(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (isCliError(error)) {
-    process.stderr.write(`${paint('red', `error: ${error.message}`)}\n`);
+    const line = error.code === 'CANCELLED' ? error.message : `error: ${error.message}`;
+    process.stderr.write(`${paint('red', line)}\n`);
     if (error.hint) process.stderr.write(`${paint('dim', `hint: ${error.hint}`)}\n`);
     if (isVerbose() && error.stack) process.stderr.write(`${paint('dim', error.stack)}\n`);
     return error.exitCode;

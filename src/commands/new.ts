@@ -107,14 +107,9 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
   const signal = cancelSignal();
   const prompter = isInteractive() && !opts.json ? await terminalPrompter(signal) : undefined;
   const valuesFile = opts.values ? await loadValuesFile(opts.values) : undefined;
-  let template = opts.template ?? (valuesFile?.template as string | undefined);
-  if (!template && prompter) {
-    const { builtinTemplateNames } = await import('../scaffold/templates.js');
-    template = await prompter.select({ message: 'Template', choices: builtinTemplateNames().map((n) => ({ value: n })), default: 'assemblyscript' });
-  }
   const created = await createProject({
     dir,
-    template: template ?? 'assemblyscript',
+    template: opts.template ?? (typeof valuesFile?.template === 'string' ? valuesFile.template : undefined),
     ref: opts.ref,
     subdir: opts.subdir,
     flags: {

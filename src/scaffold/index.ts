@@ -10,7 +10,7 @@ import { mergeLayers, renderDirectory, type RenderedFile } from './render.js';
 import type { RenderContext } from './render-context.js';
 import { projectConfig, pullPolicyFor, renderProjectFile } from './project-file.js';
 import { detectPackageManager, initGit, runInstall, type PackageManager, type QueuedStep } from './tasks.js';
-import { resolveTemplate, sharedTemplateDir, type ResolvedTemplate } from './templates.js';
+import { builtinTemplateNames, defaultTemplate, resolveTemplate, sharedTemplateDir, type ResolvedTemplate } from './templates.js';
 import { resolveValues, type ScaffoldValues, type ValueSources } from './values.js';
 import type { Prompter } from './prompter.js';
 import { configFileName } from '../project/schema.js';
@@ -18,7 +18,8 @@ import { configFileName } from '../project/schema.js';
 export interface CreateOptions {
   /** Project directory (relative to cwd), or undefined to ask / default. */
   dir?: string | undefined;
-  template: string;
+  /** Template name, path or git url; asked for when interactive, else the default. */
+  template?: string | undefined;
   ref?: string | undefined;
   subdir?: string | undefined;
   /** Flag values as given (undefined = not given). */
@@ -121,7 +122,15 @@ export async function createProject(options: CreateOptions): Promise<CreateResul
   throwIfCancelled(options.signal);
 
   // 2. Template.
-  const template = await resolveTemplate(options.template, { ref: options.ref, subdir: options.subdir, cwd: options.cwd, signal: options.signal });
+  let source = options.template;
+  if (source === undefined && options.prompter) {
+    source = await options.prompter.select({
+      message: 'Template',
+      choices: builtinTemplateNames().map((n) => ({ value: n, name: n === defaultTemplate ? `${n} (builds with npm alone)` : n })),
+      default: defaultTemplate,
+    });
+  }
+  const template = await resolveTemplate(source ?? defaultTemplate, { ref: options.ref, subdir: options.subdir, cwd: options.cwd, signal: options.signal });
   let placement: Placement | undefined;
   try {
     // 3. Values.

@@ -307,26 +307,16 @@ async function promptBuiltin(prompter: Prompter, variable: BuiltinVariable, fall
   const text = await prompter.text({
     message: optional ? `${variable.prompt} (empty: attach to a Gateway instead)` : variable.prompt,
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
-    validate: (value: string) => (optional || value.trim() !== '' ? true : 'a value is needed'),
+    validate: async (value: string) => {
+      if (value.trim() === '') return optional ? true : 'a value is needed';
+      const parsed = await parseBuiltin(variable, value, cwd);
+      return parsed.ok ? true : parsed.problem;
+    },
   });
   if (optional && text.trim() === '') return undefined;
   const parsed = await parseBuiltin(variable, text, cwd);
-  if (!parsed.ok) {
-    // Ask again with the problem shown, until it is right or the user cancels.
-    return promptBuiltinRetry(prompter, variable, text, parsed.problem, cwd);
-  }
+  if (!parsed.ok) throw new CliError('INVALID_VALUE', `${variable.name} ${parsed.problem}`);
   return parsed.value;
-}
-
-async function promptBuiltinRetry(prompter: Prompter, variable: BuiltinVariable, last: string, problem: string, cwd: string): Promise<unknown> {
-  let current = last;
-  let currentProblem = problem;
-  for (;;) {
-    current = await prompter.text({ message: `${variable.prompt} (${currentProblem})`, default: current });
-    const parsed = await parseBuiltin(variable, current, cwd);
-    if (parsed.ok) return parsed.value;
-    currentProblem = parsed.problem;
-  }
 }
 
 async function promptTemplateVariable(prompter: Prompter, variable: TemplateVariable): Promise<unknown> {
