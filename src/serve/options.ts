@@ -1,0 +1,224 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { CliError, messageOf } from '../errors.js';
+import { failStrategies, phases, type FailStrategy, type Phase } from '../project/schema.js';
+import type { Project } from '../project/load.js';
+import type { PluginSpec } from './chain-order.js';
+
+/** Flags of `istio-wasm serve` as commander hands them over. */
+export interface ServeFlags {
+  wasm?: string[];
+  upstream?: string;
+  listen?: string;
+  pluginConfig?: string;
+  rootId?: string;
+  cluster?: string[];
+  env?: string[];
+  failStrategy?: string;
+  manifest?: string[];
+  explainOrder?: boolean;
+  watch?: boolean;
+  statsListen?: string;
+  logLevel?: string;
+}
+
+export interface ServeConfig {
+  plugins: PluginSpec[];
+  upstream: URL;
+  host: string;
+  port: number;
+  statsHost: string;
+  statsPort: number;
+  clusters: Record<string, string>;
+  watch: boolean;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical';
+  project: Project | undefined;
+}
+
+export function parseHostPort(value: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^(\d+)$/.exec(value);
+  if (!m) throw new CliError('BAD_FLAG', `${flag} must be HOST:PORT (e.g. 127.0.0.1:8080), got "${value}"`);
+  if (m.length === 2) return { host: '127.0.0.1', port: Number(m[1]) };
+  const port = Number(m[3]);
+  if (port > 65535) throw new CliError('BAD_FLAG', `${flag}: port ${port} is out of range`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const at = v.indexOf('=');
+    if (at <= 0) throw new CliError('BAD_FLAG', `${flag} takes NAME=VALUE, got "${v}"`);
+    out[v.slice(0, at)] = v.slice(at + 1);
+  }
+  return out;
+}
+
+/** --plugin-config: inline JSON, or @file holding JSON or YAML. */
+export async function readPluginConfig(value: string, cwd: string): Promise<unknown> {
+  let text = value;
+  let where = '--plugin-config';
+  if (value.startsWith('@')) {
+    const file = path.resolve(cwd, value.slice(1));
+    where = file;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new CliError('BAD_FLAG', `cannot read --plugin-config file ${file}: ${messageOf(error)}`);
+    }
+    if (/\.ya?ml$/i.test(file)) {
+      const { parse } = await import('yaml');
+      return parse(text) as unknown;
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError('BAD_PLUGIN_CONFIG', `${where} is not JSON: ${messageOf(error)}`, {
+      hint: `pass a JSON object, e.g. --plugin-config '{"key":"value"}', or @file.json`,
+    });
+  }
+}
+
+function checkStrategy(value: string | undefined, where: string): FailStrategy | undefined {
+  if (value === undefined) return undefined;
+  if (!(failStrategies as readonly string[]).includes(value)) throw new CliError('BAD_FLAG', `${where} must be one of ${failStrategies.join(', ')}, got "${value}"`);
+  return value as FailStrategy;
+}
+
+function envList(env: Array<{ name: string; value?: string }> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of env ?? []) if (e.value !== undefined) out[e.name] = e.value;
+  return out;
+}
+
+/** WasmPlugin manifests: every document of kind WasmPlugin becomes one plugin of the chain. */
+export async function readManifest(file: string): Promise<PluginSpec[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError('BAD_FLAG', `cannot read --manifest ${file}: ${messageOf(error)}`);
+  }
+  const specs: PluginSpec[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    const data = doc.toJS() as Record<string, unknown> | null;
+    if (!data || data.kind !== 'WasmPlugin') continue;
+    const meta = (data.metadata ?? {}) as { name?: string };
+    const spec = (data.spec ?? {}) as {
+      url?: string;
+      pluginConfig?: unknown;
+      pluginName?: string;
+      phase?: string;
+      priority?: number;
+      failStrategy?: string;
+      vmConfig?: { env?: Array<{ name: string; value?: string }> };
+    };
+    const name = meta.name ?? path.basename(file);
+    if (!spec.url) throw new CliError('BAD_MANIFEST', `${file}: WasmPlugin ${name} has no spec.url`);
+    let url = spec.url;
+    if (url.startsWith('file://')) url = url.slice('file://'.length);
+    else if (/^[a-z]+:\/\//i.test(url)) {
+      throw new CliError('BAD_MANIFEST', `${file}: WasmPlugin ${name} loads ${spec.url}; serve runs local modules only`, {
+        hint: 'set spec.url to the built file (file:///path/plugin.wasm or a path relative to the manifest), or pass --wasm',
+      });
+    }
+    if (spec.phase !== undefined && !(phases as readonly string[]).includes(spec.phase)) throw new CliError('BAD_MANIFEST', `${file}: spec.phase must be one of ${phases.join(', ')}`);
+    specs.push({
+      name,
+      wasmPath: path.resolve(path.dirname(file), url),
+      pluginConfig: spec.pluginConfig,
+      rootId: spec.pluginName ?? name,
+      env: envList(spec.vmConfig?.env),
+      failStrategy: checkStrategy(spec.failStrategy, `${file}: spec.failStrategy`) ?? 'FAIL_CLOSE',
+      ...(spec.phase ? { phase: spec.phase as Phase } : {}),
+      ...(spec.priority !== undefined ? { priority: spec.priority } : {}),
+      source: `manifest ${path.basename(file)}`,
+      fromProject: false,
+    });
+  }
+  if (specs.length === 0) throw new CliError('BAD_MANIFEST', `${file} holds no WasmPlugin`);
+  return specs;
+}
+
+/**
+ * Resolves serve's settings: flags first, then istio-wasm.yaml (pluginConfig, vmConfig env,
+ * pluginName as root id, failStrategy, phase, priority) when run inside a project.
+ */
+export async function resolveServeConfig(flags: ServeFlags, cwd: string, project: Project | undefined): Promise<ServeConfig> {
+  if (!flags.upstream) throw new CliError('BAD_FLAG', 'serve needs --upstream URL (the service the plugin sits in front of)', { hint: 'e.g. --upstream http://127.0.0.1:3000' });
+  let upstream: URL;
+  try {
+    upstream = new URL(flags.upstream);
+  } catch {
+    throw new CliError('BAD_FLAG', `--upstream must be a URL like http://127.0.0.1:3000, got "${flags.upstream}"`);
+  }
+  if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new CliError('BAD_FLAG', `--upstream must be http:// or https://, got ${upstream.protocol}`);
+  const listen = parseHostPort(flags.listen ?? '127.0.0.1:8080', '--listen');
+  const stats = parseHostPort(flags.statsListen ?? `${listen.host}:0`, '--stats-listen');
+  const clusters = pairs(flags.cluster, '--cluster');
+  for (const [name, url] of Object.entries(clusters)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new CliError('BAD_FLAG', `--cluster ${name}= must map to a URL, got "${url}"`);
+    }
+  }
+  const flagEnv = pairs(flags.env, '--env');
+  const flagConfig = flags.pluginConfig !== undefined ? await readPluginConfig(flags.pluginConfig, cwd) : undefined;
+  const flagStrategy = checkStrategy(flags.failStrategy, '--fail-strategy');
+  const wp = project?.config.wasmPlugin;
+
+  const plugins: PluginSpec[] = [];
+  for (const file of flags.manifest ?? []) plugins.push(...(await readManifest(path.resolve(cwd, file))));
+  const wasmFlags = flags.wasm ?? [];
+  const projectModule = project ? path.resolve(project.root, project.config.module) : undefined;
+  const fromProjectDefaults = (wasmPath: string, source: string): PluginSpec => ({
+    name: project?.config.name ?? path.basename(wasmPath, '.wasm'),
+    wasmPath,
+    pluginConfig: flagConfig ?? wp?.pluginConfig,
+    rootId: flags.rootId ?? wp?.pluginName ?? project?.config.name ?? '',
+    env: { ...envList(wp?.vmConfig?.env), ...flagEnv },
+    failStrategy: flagStrategy ?? wp?.failStrategy ?? 'FAIL_CLOSE',
+    ...(wp?.phase ? { phase: wp.phase } : {}),
+    ...(wp?.priority !== undefined ? { priority: wp.priority } : {}),
+    source,
+    fromProject: wasmPath === projectModule,
+  });
+  for (const w of wasmFlags) {
+    const wasmPath = path.resolve(cwd, w);
+    if (project && wasmPath === projectModule) plugins.push(fromProjectDefaults(wasmPath, 'istio-wasm.yaml'));
+    else
+      plugins.push({
+        name: wasmFlags.length > 1 ? path.basename(w, '.wasm') : (project?.config.name ?? path.basename(w, '.wasm')),
+        wasmPath,
+        pluginConfig: flagConfig,
+        rootId: flags.rootId ?? (wasmFlags.length > 1 ? path.basename(w, '.wasm') : ''),
+        env: flagEnv,
+        failStrategy: flagStrategy ?? 'FAIL_CLOSE',
+        source: `--wasm ${w}`,
+        fromProject: false,
+      });
+  }
+  if (wasmFlags.length === 0 && (flags.manifest ?? []).length === 0) {
+    if (!project || !projectModule) {
+      throw new CliError('NO_PLUGIN', 'serve needs a plugin: --wasm FILE, --manifest FILE, or run it inside a project made by create-istio-wasm');
+    }
+    plugins.push(fromProjectDefaults(projectModule, 'istio-wasm.yaml'));
+  }
+  const level = flags.logLevel ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'critical'].includes(level)) throw new CliError('BAD_FLAG', `--log-level must be trace, debug, info, warn, error or critical`);
+  return {
+    plugins,
+    upstream,
+    host: listen.host,
+    port: listen.port,
+    statsHost: stats.host,
+    statsPort: stats.port,
+    clusters,
+    watch: Boolean(flags.watch),
+    logLevel: level as ServeConfig['logLevel'],
+    project,
+  };
+}

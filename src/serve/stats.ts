@@ -1,0 +1,26 @@
+import http from 'node:http';
+import { toPrometheus, type Plugin } from '../host/index.js';
+
+/** The plugins' metrics in Prometheus text, with a `plugin` label, plus serve's own counters. */
+export function prometheusText(plugins: Plugin[], served: { requests: number }): string {
+  const metrics = plugins.flatMap((p) => p.metrics.all().map((m) => ({ ...m, plugin: p.name })));
+  const own = [
+    '# TYPE istio_wasm_serve_requests_total counter',
+    `istio_wasm_serve_requests_total ${served.requests}`,
+    '# TYPE istio_wasm_serve_plugin_failed gauge',
+    ...plugins.map((p) => `istio_wasm_serve_plugin_failed{plugin="${p.name}"} ${p.failed ? 1 : 0}`),
+  ];
+  return `${toPrometheus(metrics)}${own.join('\n')}\n`;
+}
+
+export function statsServer(text: () => string): http.Server {
+  return http.createServer((req, res) => {
+    if (req.url === '/stats/prometheus' || req.url === '/metrics' || req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(text());
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('try /stats/prometheus\n');
+  });
+}
