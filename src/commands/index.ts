@@ -9,6 +9,8 @@ import { registerPull } from './pull.js';
 import { registerValidate } from './validate.js';
 import { registerManifest } from './manifest.js';
 import { registerDeploy } from './deploy.js';
+import { registerServe } from './serve.js';
+import { registerTest } from './test.js';
 
 /**
  * Every `istio-wasm` command, in the order `--help` lists them. Each module registers its options
@@ -17,6 +19,8 @@ import { registerDeploy } from './deploy.js';
 export function registerCommands(program: Command): void {
   registerNew(program);
   registerBuild(program);
+  registerTest(program);
+  registerServe(program);
   registerInspect(program);
   registerPackage(program);
   registerLogin(program);
