@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { registryTrapExposure, registryTrapVersions, type IstioTarget } from './versions.js';
+import { registryTrapExposure, registryTrapFirstPatch, type IstioTarget } from './versions.js';
 
 /**
  * The registry trap of current Istio: from 1.27.8/1.28.5/1.29.1/1.30.0 the istio-agent refuses a
@@ -60,7 +60,7 @@ export function registryTrapVerdict(challenge: RegistryChallenge, target: IstioT
   const exposure = registryTrapExposure(target);
   if (!reason || exposure === 'unaffected') return { refused: false, laterPatchesOnly: false, reason, message: undefined };
   const laterPatchesOnly = exposure === 'affected-in-later-patches';
-  const versions = laterPatchesOnly ? `Istio ${target.text} from its patch release listed in (${registryTrapVersions()}) on` : `Istio ${target.text}`;
+  const versions = laterPatchesOnly ? `Istio ${target.text} (from patch 1.${target.minor}.${registryTrapFirstPatch[target.minor] ?? 0} on)` : `Istio ${target.text}`;
   const message =
     `${versions} cannot pull from ${host}: ${reason}, and the istio-agent rejects such challenges ("rejected unsafe bearer realm"). ` +
     'The pull would fail and, with FAIL_CLOSE, the gateway would deny all traffic. ' +

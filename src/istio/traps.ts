@@ -1,7 +1,7 @@
 import { isMutableTag, parseReference, type ImageReference } from '../oci/reference.js';
 import { parsePluginUrl } from './url.js';
 import { agentRefusal, knownBasicAuthHosts, isWellKnownBearerRegistry, type RegistryChallenge } from './registry-trap.js';
-import { registryTrapExposure, registryTrapVersions, type IstioTarget } from './versions.js';
+import { registryTrapExposure, registryTrapFirstPatch, type IstioTarget } from './versions.js';
 import type { Problem } from './validate.js';
 
 /**
@@ -125,7 +125,7 @@ export function trapWarnings(doc: Obj, target: IstioTarget, context: TrapContext
 function basicAuthWarning(host: string, target: IstioTarget, context: TrapContext, warn: (path: string, message: string) => void): void {
   const exposure = registryTrapExposure(target);
   if (exposure === 'unaffected') return;
-  const scope = exposure === 'affected' ? `Istio ${target.text}` : `Istio ${target.text} (from its patch in ${registryTrapVersions()})`;
+  const scope = exposure === 'affected' ? `Istio ${target.text}` : `Istio ${target.text} (from patch 1.${target.minor}.${registryTrapFirstPatch[target.minor] ?? 0} on)`;
   const consequence = 'the pull fails and the gateway turns deny-all under FAIL_CLOSE. Use `istio-wasm manifest --delivery configmap`, or a registry with anonymous pulls or Bearer tokens on a public host';
   const challenge = context.challenges?.get(host);
   if (challenge) {

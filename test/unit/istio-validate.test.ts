@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkWasmPlugin } from '../../src/istio/validate.js';
 import { parseIstioVersion } from '../../src/istio/versions.js';
 import { parsePluginUrl } from '../../src/istio/url.js';
+import { agentRefusal, registryTrapVerdict } from '../../src/istio/registry-trap.js';
 import type { TrapContext } from '../../src/istio/traps.js';
 
 type Doc = Record<string, any>;
@@ -112,6 +113,8 @@ const rows: Row[] = [
   ['label value 64 chars (1.23)', '1.23', { selector: { matchLabels: { app: 'x'.repeat(64) } } }, 'spec.selector.matchLabels.app', /at most 63/],
   ['label value 64 chars before 1.23', '1.22', { selector: { matchLabels: { app: 'x'.repeat(64) } } }, null],
   ['label value not string', '1.30', { selector: { matchLabels: { app: 1 } } }, 'spec.selector.matchLabels.app', /must be a string/],
+  ['4097 labels (1.23)', '1.23', { selector: { matchLabels: Object.fromEntries(Array.from({ length: 4097 }, (_, i) => [`k${i}`, 'v'])) } }, 'spec.selector.matchLabels', /at most 4096/],
+  ['4097 labels before 1.23', '1.22', { selector: { matchLabels: Object.fromEntries(Array.from({ length: 4097 }, (_, i) => [`k${i}`, 'v'])) } }, null],
   ['selector unknown field', '1.30', { selector: { matchExpressions: [] } }, 'spec.selector.matchExpressions', /unknown field/],
   // targetRef / targetRefs
   ['targetRef needs 1.20', '1.19', { targetRef: gw }, 'spec.targetRef', /needs Istio 1\.20/],
@@ -132,6 +135,9 @@ const rows: Row[] = [
   ['targetRef kind pattern (1.23)', '1.23', { targetRefs: [{ ...gw, kind: '9Gateway' }] }, 'spec.targetRefs[0].kind', /start with a letter/],
   ['targetRef group pattern (1.23)', '1.23', { targetRefs: [{ ...gw, group: 'Gateway.Networking' }] }, 'spec.targetRefs[0].group', /DNS subdomain/],
   ['targetRef name too long (1.23)', '1.23', { targetRefs: [{ ...gw, name: 'x'.repeat(254) }] }, 'spec.targetRefs[0].name', /at most 253/],
+  ['targetRef kind too long (1.23)', '1.23', { targetRefs: [{ ...gw, kind: `G${'a'.repeat(63)}` }] }, 'spec.targetRefs[0].kind', /at most 63/],
+  ['targetRef group too long (1.23)', '1.23', { targetRefs: [{ ...gw, group: `${'a'.repeat(251)}.io` }] }, 'spec.targetRefs[0].group', /at most 253/],
+  ['targetRef unknown field', '1.30', { targetRefs: [{ ...gw, sectionName: 'http' }] }, 'spec.targetRefs[0].sectionName', /unknown field/],
   ['targetRefs 17 items (1.24)', '1.24', { targetRefs: Array.from({ length: 17 }, (_, i) => ({ ...gw, name: `gw${i}` })) }, 'spec.targetRefs', /at most 16/],
   ['targetRefs 17 items before 1.24', '1.23', { targetRefs: Array.from({ length: 17 }, (_, i) => ({ ...gw, name: `gw${i}` })) }, null],
   // one-of
@@ -141,6 +147,9 @@ const rows: Row[] = [
   // unknown and unsupported fields
   ['unknown spec field', '1.30', { urls: 'x' }, 'spec.urls', /unknown field/],
   ['verificationKey is accepted', '1.30', { verificationKey: 'k' }, null],
+  ['imagePullSecret not a string', '1.30', { imagePullSecret: 5 }, 'spec.imagePullSecret', /must be a string/],
+  ['vmConfig not a mapping', '1.30', { vmConfig: [] }, 'spec.vmConfig', /must be a mapping/],
+  ['match not a list', '1.30', { match: { mode: 'SERVER' } }, 'spec.match', /must be a list/],
 ];
 
 describe('validate: CRD and istiod rules, per field and version boundary', () => {
@@ -221,6 +230,32 @@ describe('validate: warnings for the traps', () => {
     expect(check(doc, '1.30', creds).warnings[0]?.message).toMatch(/credentials for registry\.example:5000 are in auth\.json/);
     expect(check(base({ url: 'oci://ghcr.io/a/b:v1' }), '1.30', { credentialHosts: new Map([['ghcr.io', 'auth.json']]) }).warnings).toEqual([]);
     expect(check(base({ url: 'oci://sealos.hub:5000/wasm/p:v1' }), '1.30').warnings.map((w) => w.message).join('\n')).toMatch(/htpasswd/);
+  });
+});
+
+describe('registry trap: which challenges the agent refuses', () => {
+  it.each([
+    [{ scheme: 'none' }, undefined],
+    [{ scheme: 'basic', realm: 'Registry Realm' }, /Basic \(htpasswd\) auth with realm "Registry Realm"/],
+    [{ scheme: 'basic' }, /without a realm/],
+    [{ scheme: 'bearer', realm: 'https://auth.docker.io/token' }, undefined],
+    [{ scheme: 'bearer', realm: 'https://localhost:5001/auth' }, /local or private/],
+    [{ scheme: 'bearer', realm: 'http://192.168.1.20/token' }, /local or private/],
+    [{ scheme: 'bearer', realm: 'http://169.254.169.254/token' }, /local or private/],
+    [{ scheme: 'bearer', realm: 'https://[::1]/token' }, /local or private/],
+    [{ scheme: 'bearer', realm: 'ftp://auth.example.com/' }, /not an http\(s\) URL/],
+  ] as const)('%o', (challenge, expected) => {
+    const why = agentRefusal(challenge);
+    if (expected === undefined) expect(why).toBeUndefined();
+    else expect(why).toMatch(expected);
+  });
+  it('combines challenge and version', () => {
+    const basic = { scheme: 'basic', realm: 'x' } as const;
+    expect(registryTrapVerdict(basic, parseIstioVersion('1.28.5'), 'h:5000').refused).toBe(true);
+    expect(registryTrapVerdict(basic, parseIstioVersion('1.28.4'), 'h:5000').refused).toBe(false);
+    const later = registryTrapVerdict(basic, parseIstioVersion('1.28'), 'h:5000');
+    expect(later).toMatchObject({ refused: true, laterPatchesOnly: true });
+    expect(later.message).toMatch(/Istio 1\.28 \(from patch 1\.28\.5 on\) cannot pull from h:5000/);
   });
 });
 
