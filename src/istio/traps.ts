@@ -26,7 +26,9 @@ function isObject(value: unknown): value is Obj {
 }
 
 /** Keys that look like they hold a secret. */
-const credentialKey = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth(orization)?[-_]?header|^auth$|bearer|client[-_]?secret|htpasswd)/i;
+const credentialKey = /(pass(word|wd)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|^auth$|bearer|htpasswd)/i;
+/** …unless they name where a credential is, not the credential (credentialHeader: authorization). */
+const referenceSuffix = /(header|name|field|path|file|prefix|param|query|cookie|env|ref|url|uri|location|source|claim|type|ttl|length|mode|enabled|required|header[-_]?name)s?$/i;
 
 function credentialPaths(value: unknown, path: string, out: string[], depth = 0): void {
   if (depth > 20) return;
@@ -38,7 +40,7 @@ function credentialPaths(value: unknown, path: string, out: string[], depth = 0)
   for (const [k, v] of Object.entries(value)) {
     const p = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
     // A key naming a credential with a non-empty literal value (not a nested object of its own).
-    if (credentialKey.test(k) && v !== null && v !== '' && (typeof v === 'string' || typeof v === 'number')) out.push(p);
+    if (credentialKey.test(k) && !referenceSuffix.test(k) && typeof v === 'string' && v !== '') out.push(p);
     credentialPaths(v, p, out, depth + 1);
   }
 }

@@ -215,6 +215,10 @@ describe('validate: warnings for the traps', () => {
       'spec.pluginConfig.registry.password',
       'spec.pluginConfig.apiKey',
     ]);
+    // keys that say where a credential is, not what it is, pass
+    expect(paths(base({ pluginConfig: { credentialHeader: 'authorization', tokenCookie: 'sid', secretName: 'x', tokenTtl: 60, client_secret: 's3' } }))).toEqual([
+      'spec.pluginConfig.client_secret',
+    ]);
   });
   it('Basic-auth registry for an affected version only', () => {
     const doc = base({ url: 'oci://registry.example:5000/wasm/p:v1' });
