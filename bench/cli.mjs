@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Benchmarks of the CLI itself (issue 3), standalone or called by bench/run.mjs:
+//   node bench/cli.mjs [--runs N] [--json]
+// - `istio-wasm --version` cold start against `node -e 0`              (goal <= 1.5x)
+// - `istio-wasm --help` (loads every command module) against `node -e 0` (reported)
+// - scaffold of the AssemblyScript template with --no-install --no-git against a `git clone` of the
+//   same files from a local repository                                  (goal <= 1x)
+// - the AssemblyScript example module's size, built with the project's flags (goal <= 16 KB, no WASI)
+// Needs `npm run build` first (bench/run.mjs does) and git.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, cpSync, symlinkSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'istio-wasm.js');
+const createBin = path.join(root, 'bin', 'create-istio-wasm.js');
+const args = process.argv.slice(2);
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 15;
+const asJson = args.includes('--json');
+
+/** Median wall time in ms of `fn`, after one warm-up. */
+function median(fn) {
+  fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function run(cmd, argv, cwd) {
+  const r = spawnSync(cmd, argv, { cwd, stdio: 'ignore', env: { ...process.env, CI: 'true' } });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed`);
+}
+
+const results = [];
+function report(name, value, baselineName, baseline, goal) {
+  const ratio = value / baseline;
+  results.push({ name, value: Number(value.toFixed(2)), baseline: baselineName, baselineValue: Number(baseline.toFixed(2)), ratio: Number(ratio.toFixed(2)), goal, met: goal === undefined ? null : ratio <= goal });
+}
+
+// 1. Cold start.
+const node0 = median(() => run(process.execPath, ['-e', '0']));
+const version = median(() => run(process.execPath, [bin, '--version']));
+const help = median(() => run(process.execPath, [bin, '--help']));
+report('istio-wasm --version (ms)', version, 'node -e 0', node0, 1.5);
+report('istio-wasm --help (ms)', help, 'node -e 0', node0);
+
+// 2. Scaffold against a git clone of the same files.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'ciw-bench-'));
+try {
+  execFileSync(process.execPath, [createBin, 'same', '--yes', '--no-install', '--no-git'], { cwd: tmp, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const repo = path.join(tmp, 'repo');
+  cpSync(path.join(tmp, 'same'), repo, { recursive: true });
+  const git = (...a) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', ...a], { cwd: repo, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'x');
+  let n = 0;
+  const scaffold = median(() => run(process.execPath, [createBin, `s${n++}`, '--yes', '--no-install', '--no-git'], tmp));
+  const clone = median(() => run('git', ['clone', '-q', `file://${repo}`, `c${n++}`], tmp));
+  report('scaffold assemblyscript --no-install --no-git (ms)', scaffold, 'git clone of the same files', clone, 1);
+
+  // 3. Module size of the example plugin, built as `istio-wasm build` does.
+  const project = path.join(tmp, 'size');
+  execFileSync(process.execPath, [createBin, 'size', '--yes', '--no-install', '--no-git'], { cwd: tmp, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  mkdirSync(path.join(project, 'node_modules'));
+  symlinkSync(root, path.join(project, 'node_modules', 'create-istio-wasm'));
+  symlinkSync(path.join(root, 'node_modules', 'assemblyscript'), path.join(project, 'node_modules', 'assemblyscript'));
+  execFileSync(process.execPath, [bin, 'build'], { cwd: project, stdio: 'ignore' });
+  const bytes = readFileSync(path.join(project, 'build', 'plugin.wasm'));
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+  const wasi = imports.filter((i) => i.module.startsWith('wasi')).length;
+  report('assemblyscript example module (KB)', bytes.length / 1024, '16 KB budget', 16, 1);
+  results.push({ name: 'assemblyscript example WASI imports', value: wasi, baseline: 'none', baselineValue: 0, ratio: null, goal: 0, met: wasi === 0 });
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+if (asJson) console.log(JSON.stringify({ suite: 'cli', results }, null, 2));
+else {
+  console.log('cli benchmarks (median of %d runs)', runs);
+  for (const r of results) {
+    const ratio = r.ratio === null ? '' : `${r.ratio}x ${r.baseline}`;
+    const goal = r.goal === undefined ? '' : ` (goal <= ${r.goal}${r.name.includes('KB') ? '' : 'x'}: ${r.met ? 'met' : 'NOT met'})`;
+    console.log(`  ${r.name.padEnd(52)} ${String(r.value).padStart(9)}  ${ratio}${goal}`);
+  }
+}
