@@ -94,12 +94,21 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
   }
 
   if (options.json) {
+    const spec = result.wasmPlugin.spec as Record<string, unknown>;
     out.json({
       file: written.wasmPlugin ?? null,
       istioVersion: target.text,
-      url: result.wasmPlugin.spec && (result.wasmPlugin.spec as Record<string, unknown>).url,
-      sha256: (result.wasmPlugin.spec as Record<string, unknown>).sha256 ?? null,
-      pin: result.pin ? { digest: result.pin.digest, source: result.pin.source, challenge: result.pin.challenge ?? null, registryTrap: result.pin.trap?.refused ?? false } : null,
+      url: spec.url,
+      sha256: spec.sha256 ?? null,
+      pin: result.pin
+        ? {
+            digest: result.pin.digest,
+            source: result.pin.source,
+            challenge: result.pin.challenge ?? null,
+            registryTrap: result.pin.trap?.refused ?? false,
+            registryTrapMessage: result.pin.trap?.message ?? null,
+          }
+        : null,
       secretFile: written.secret ?? null,
       configMapFile: written.configMap ?? null,
       gatewayPatches: written.injectedPatch ? { injected: written.injectedPatch, classic: written.classicPatch } : null,

@@ -139,8 +139,8 @@ export async function generateManifest(request: ManifestRequest): Promise<Manife
     }
     const secretName = secret?.name ?? wp.imagePullSecret;
     if (secretName) spec.imagePullSecret = secretName;
-  } else if (wp.imagePullPolicy) {
-    // Not meaningful for file:// urls; leave it out.
+  } else if (wp.imagePullPolicy || wp.imagePullSecret) {
+    notes.push('left out imagePullPolicy/imagePullSecret: they do not apply to a file:// url');
   }
 
   if (wp.phase) spec.phase = wp.phase;
