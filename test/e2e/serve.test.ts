@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/tmp.js';
+import { echoHandler, startServe, startServer, type ServeProcess } from '../helpers/serve.js';
+import { buildCPlugin, wat } from '../unit/host/fixtures.js';
+
+// `serve` from the built CLI in front of real local servers, with a C plugin and WAT plugins.
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let example: string | undefined;
+let trapOnce: string;
+let upstream: Awaited<ReturnType<typeof startServer>>;
+let auth: Awaited<ReturnType<typeof startServer>>;
+const running: ServeProcess[] = [];
+const authCluster = 'outbound|8080||auth.default.svc.cluster.local';
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repoRoot, 'dist', 'commands', 'serve.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  tmp = await makeTempDir('ciw-serve-');
+  const built = buildCPlugin('example-plugin.c', tmp.dir);
+  if (built) example = path.join(tmp.dir, 'example-plugin.wasm');
+  trapOnce = path.join(tmp.dir, 'trap-once.wasm');
+  writeFileSync(trapOnce, await wat('trap-once.wat'));
+  upstream = await startServer(echoHandler());
+  auth = await startServer((req, res) => {
+    res.writeHead(req.headers.authorization === 'Bearer good' && req.url === '/check' ? 200 : 403);
+    res.end();
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.stop()));
+  await upstream?.close();
+  await auth?.close();
+  await tmp?.cleanup();
+});
+
+/** Output of the child arrives after the HTTP answer: wait for it, bounded. */
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function serve(args: string[]): Promise<ServeProcess> {
+  const s = await startServe(args);
+  running.push(s);
+  return s;
+}
+
+describe('istio-wasm serve', () => {
+  it('proxies through the plugin: headers both ways, bodies, 401, stats, clean Ctrl-C', async ({ skip }) => {
+    if (!example) return skip('clang missing');
+    const s = await serve(['--wasm', example, '--upstream', upstream.url, '--root-id', 'demo', '--plugin-config', '{"responseHeader":"x-demo"}']);
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = await fetch(`${s.url}/hello?x=1`, { method: 'POST', body: 'payload', headers: { 'x-client': 'c' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-demo')).toBe('demo');
+    expect(r.headers.get('x-upstream')).toBe('yes');
+    const seen = (await r.json()) as { url: string; body: string; headers: Record<string, string> };
+    expect(seen.url).toBe('/hello?x=1');
+    expect(seen.body).toBe('payload');
+    expect(seen.headers['x-wasm-plugin-request']).toBe('demo');
+    expect(seen.headers['x-client']).toBe('c');
+
+    const denied = await fetch(`${s.url}/v2/secret`);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await denied.text()).toBe('unauthorized: missing authorization header\n');
+    await until(() => /missing authorization header/.test(s.stderr()));
+    expect(s.stderr()).toMatch(/\[example-plugin\] \[warn\] \[ctx \d+\] missing authorization header/);
+    expect(s.stderr()).toMatch(/\[info\] \[ctx 1\] config: \{"responseHeader":"x-demo"\}/);
+
+    const stats = await (await fetch(s.statsUrl)).text();
+    expect(stats).toMatch(/# TYPE example_requests_total counter/);
+    expect(stats).toMatch(/example_requests_total\{plugin="example-plugin"\} 2/);
+    expect(await s.stop()).toBe(0);
+    expect(s.stderr()).toMatch(/stopped/);
+  });
+
+  it('answers the plugin\'s HTTP call from a second local server (--cluster), and unknown clusters like Envoy', async ({ skip }) => {
+    if (!example) return skip('clang missing');
+    const s = await serve(['--wasm', example, '--upstream', upstream.url, '--plugin-config', JSON.stringify({ authCluster }), '--cluster', `${authCluster}=${auth.url}`]);
+    expect((await fetch(`${s.url}/v2/a`, { headers: { authorization: 'Bearer good' } })).status).toBe(200);
+    const no = await fetch(`${s.url}/v2/a`, { headers: { authorization: 'Bearer bad' } });
+    expect(no.status).toBe(403);
+    expect(await no.text()).toBe('forbidden\n');
+    const unknown = await serve(['--wasm', example, '--upstream', upstream.url, '--plugin-config', JSON.stringify({ authCluster })]);
+    expect((await fetch(`${unknown.url}/v2/a`, { headers: { authorization: 'Bearer good' } })).status).toBe(403);
+  });
+
+  it('answers 502 when the upstream refuses connections, and keeps running', async () => {
+    const closed = await startServer(() => {});
+    await closed.close();
+    const s = await serve(['--wasm', trapOnce, '--upstream', closed.url, '--fail-strategy', 'FAIL_OPEN']);
+    const first = await fetch(`${s.url}/`);
+    expect(first.status).toBe(502);
+    expect(await first.text()).toMatch(/upstream connect error/);
+    expect((await fetch(`${s.url}/`)).status).toBe(502);
+  });
+
+  it.each([
+    ['FAIL_CLOSE', [503, 503]],
+    ['FAIL_OPEN', [200, 200]],
+    ['FAIL_RELOAD', [503, 200]],
+  ] as const)('applies %s when the plugin traps', async (strategy, statuses) => {
+    const s = await serve(['--wasm', trapOnce, '--upstream', upstream.url, '--fail-strategy', strategy]);
+    const got = [(await fetch(`${s.url}/a`)).status, (await fetch(`${s.url}/b`)).status];
+    expect(got).toEqual(statuses);
+    await until(() => /failed \(/.test(s.stderr()));
+    expect(s.stderr()).toMatch(new RegExp(`plugin trap-once failed \\(${strategy}\\): .*trapped in proxy_on_request_headers`));
+  });
+
+  it('orders a chain of manifests as Istio does (--explain-order)', async () => {
+    const manifest = (name: string, phase: string | undefined, priority: number | undefined) => {
+      const file = path.join(tmp.dir, `${name}.yaml`);
+      writeFileSync(
+        file,
+        [
+          'apiVersion: extensions.istio.io/v1alpha1',
+          'kind: WasmPlugin',
+          `metadata: { name: ${name} }`,
+          'spec:',
+          `  url: file://${trapOnce}`,
+          ...(phase ? [`  phase: ${phase}`] : []),
+          ...(priority !== undefined ? [`  priority: ${priority}`] : []),
+        ].join('\n'),
+      );
+      return file;
+    };
+    const files = [manifest('stats-b', 'STATS', 1), manifest('none', undefined, 100), manifest('authz', 'AUTHZ', 0), manifest('authn-low', 'AUTHN', 1), manifest('authn-high', 'AUTHN', 10), manifest('stats-a', 'STATS', 1)];
+    const r = await runCli(['serve', '--upstream', upstream.url, '--explain-order', ...files.flatMap((f) => ['--manifest', f])]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('request path: authn-high -> authn-low -> authz -> stats-a -> stats-b -> none -> upstream');
+  });
+
+  it('refuses bad input with clear errors', async () => {
+    const notWasm = path.join(tmp.dir, 'not.wasm');
+    writeFileSync(notWasm, 'hello');
+    const r = await runCli(['serve', '--wasm', notWasm, '--upstream', upstream.url, '--listen', '127.0.0.1:0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not a WebAssembly module/);
+    const c = await runCli(['serve', '--wasm', trapOnce, '--upstream', upstream.url, '--plugin-config', '{nope']);
+    expect(c.stderr).toMatch(/--plugin-config is not JSON/);
+    const u = await runCli(['serve', '--wasm', trapOnce]);
+    expect(u.stderr).toMatch(/needs --upstream/);
+  });
+});
