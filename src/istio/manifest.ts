@@ -214,7 +214,9 @@ async function pinImage(request: ManifestRequest, ref: ImageReference, notes: st
     });
   } catch (error) {
     if (request.signal?.aborted) throw error;
-    if (!fromLastPush) throw error;
+    // Only when the registry cannot be reached: a refusal (auth, not found) must not be papered over.
+    const unreachable = error instanceof CliError && ['REGISTRY_TIMEOUT', 'REGISTRY_UNREACHABLE', 'REGISTRY_DNS', 'REGISTRY_NETWORK'].includes(error.code);
+    if (!fromLastPush || !unreachable) throw error;
     notes.push(
       `could not reach ${ref.registry} (${messageOf(error).split('\n')[0]}); pinned to the digest recorded by the last push${fromLastPush.pushedAt ? ` at ${fromLastPush.pushedAt}` : ''}. The registry's auth challenge is unknown, so the registry-trap check was skipped`,
     );
