@@ -279,7 +279,7 @@ export class RegistryClient {
 
   /** A request with auth (answering one 401 challenge) and retries. */
   private async request(options: RequestOptions): Promise<Response> {
-    await this.ping();
+    // No separate /v2/ probe: the first request learns the challenge from its 401 (one round trip less).
     const scopes = this.scopesFor(options);
     const attempts = options.noRetry ? 1 : 1 + (this.options.retries ?? 3);
     let lastError: unknown;
@@ -294,7 +294,8 @@ export class RegistryClient {
           if (authorization && (challenge.scheme === 'basic' || this.auth?.scheme === 'basic')) throw authFailed(this.registry);
           if (!this.options.credentials && challenge.scheme === 'basic') throw authFailed(this.registry, 'no credentials found');
           this.auth = challenge;
-          authorization = await this.authorization(scopes, true);
+          // A fresh token only when the one sent was refused (parallel first requests share one).
+          authorization = await this.authorization(scopes, authorization !== undefined);
           response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what);
           if (response.status === 401) {
             await response.body?.cancel();
@@ -333,7 +334,12 @@ export class RegistryClient {
 
   /** The challenge the registry answers with (what Istio's agent will meet when it pulls). */
   async authInfo(): Promise<AuthInfo> {
-    return this.ping();
+    return this.auth ?? this.ping();
+  }
+
+  /** What requests so far learned about auth (no request made): `none` when nothing challenged. */
+  knownAuth(): AuthInfo {
+    return this.auth ?? { scheme: 'none' };
   }
 
   /** Checks that the credentials are accepted (for `login`). */

@@ -45,6 +45,32 @@ function splitName(name: string): { prefix: string; name: string } {
   return { prefix: name.slice(0, cut), name: name.slice(cut + 1) };
 }
 
+function shortName(name: string): string {
+  const base = name.replace(/\/+$/, '').split('/').pop() ?? 'entry';
+  return encoder.encode(base).length <= 90 ? base : base.slice(0, 90);
+}
+
+function fitsUstar(name: string): boolean {
+  try {
+    splitName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pax extended header ('x') carrying a name too long for ustar (what GNU tar and Go write). */
+function paxPathEntry(name: string): { header: Uint8Array; data: Uint8Array } {
+  const record = (length: number) => `${length} path=${name}\n`;
+  let length = encoder.encode(record(0)).length;
+  while (encoder.encode(record(length)).length !== length) length = encoder.encode(record(length)).length;
+  const data = encoder.encode(record(length));
+  const h = header({ name: 'PaxHeaders/entry', data });
+  h[156] = 0x78; // 'x'
+  writeChecksum(h);
+  return { header: h, data };
+}
+
 function header(entry: TarEntry): Uint8Array {
   const h = new Uint8Array(block);
   const isDir = entry.data === undefined;
@@ -62,20 +88,41 @@ function header(entry: TarEntry): Uint8Array {
   writeOctal(h, 329, 8, 0);
   writeOctal(h, 337, 8, 0);
   writeString(h, 345, 155, parts.prefix);
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  writeString(h, 148, 7, sum.toString(8).padStart(6, '0') + '\0');
+  writeChecksum(h);
   return h;
 }
 
-/** A tar archive of the entries in order, ending with two zero blocks. */
+function writeChecksum(h: Uint8Array): void {
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of h) sum += byte;
+  writeString(h, 148, 7, sum.toString(8).padStart(6, '0') + '\0');
+}
+
+/**
+ * A tar archive of the entries in order, ending with two zero blocks. A name too long for ustar's
+ * 100 + 155 bytes gets a pax extended header before its entry (readTar understands both).
+ */
 export function createTar(entries: readonly TarEntry[]): Uint8Array {
+  const pax = new Map<number, { header: Uint8Array; data: Uint8Array }>();
+  entries.forEach((e, i) => {
+    const full = e.data === undefined && !e.name.endsWith('/') ? `${e.name}/` : e.name;
+    if (!fitsUstar(full)) pax.set(i, paxPathEntry(full));
+  });
   let size = 2 * block;
   for (const e of entries) size += block + (e.data ? Math.ceil(e.data.length / block) * block : 0);
+  for (const p of pax.values()) size += block + Math.ceil(p.data.length / block) * block;
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const e of entries) {
-    out.set(header(e), offset);
+  for (const [i, e] of entries.entries()) {
+    const long = pax.get(i);
+    if (long) {
+      out.set(long.header, offset);
+      out.set(long.data, offset + block);
+      offset += block + Math.ceil(long.data.length / block) * block;
+      // The ustar name is only a fallback for readers without pax support.
+      out.set(header({ ...e, name: shortName(e.name) }), offset);
+    } else out.set(header(e), offset);
     offset += block;
     if (e.data) {
       out.set(e.data, offset);

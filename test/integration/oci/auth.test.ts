@@ -29,6 +29,7 @@ describe.skipIf(!ready)('registries with auth', () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = await makeTempDir('ciw-auth-'));
+    process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
     wasmFile = path.join(dir, 'plugin.wasm');
     await writeFile(wasmFile, wasm);
   });

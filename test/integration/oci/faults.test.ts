@@ -27,6 +27,7 @@ describe.skipIf(!ready)('registry faults', () => {
   beforeAll(async () => {
     registry = await startRegistry();
     ({ dir, cleanup } = await makeTempDir('ciw-faults-'));
+    process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
   });
   afterEach(async () => {
     await proxy?.stop();
@@ -54,7 +55,10 @@ describe.skipIf(!ready)('registry faults', () => {
 
   it('does not retry 4xx: 413 becomes one line with a hint, and no tag', async () => {
     const p = await through((req) => (isBlobPut(req) ? { status: 413, body: 'too big' } : 'forward'));
-    const error = await pushImage(wasm, parseReference(`${p.host}/wasm/big:v1`), {}).catch((e: unknown) => e as Error & { hint?: string });
+    const error = (await pushImage(wasm, parseReference(`${p.host}/wasm/big:v1`), {}).then(
+      () => new Error('pushed'),
+      (e: unknown) => e,
+    )) as Error & { hint?: string };
     expect(error.message).toMatch(/refused upload of sha256:[0-9a-f]{12} as too large \(413\)/);
     expect(error.hint).toMatch(/client_max_body_size/);
     expect(p.requests.filter((r) => r.method === 'PUT').length).toBe(2);

@@ -28,6 +28,7 @@ describe.skipIf(!ready)('push to an anonymous registry', () => {
   beforeAll(async () => {
     registry = await startRegistry();
     ({ dir, cleanup } = await makeTempDir('ciw-push-'));
+    process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
     wasmFile = path.join(dir, 'plugin.wasm');
     await writeFile(wasmFile, wasm);
   });
