@@ -34,6 +34,8 @@ export interface BuildOptions {
   rootIds?: string[];
   /** Seconds since the epoch for `created` and tar mtimes (default SOURCE_DATE_EPOCH or 0). */
   epoch?: number;
+  /** The module's sha256 when the caller already has it (saves hashing it twice). */
+  wasmSha256?: string;
 }
 
 export function sha256Hex(data: Uint8Array): string {
@@ -65,7 +67,7 @@ export function buildImage(wasm: Uint8Array, options: BuildOptions = {}): BuiltI
   const variant = options.variant ?? 'compat';
   const epoch = options.epoch ?? defaultEpoch();
   const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
-  const wasmSha256 = sha256Hex(wasm);
+  const wasmSha256 = options.wasmSha256 ?? sha256Hex(wasm);
   if (variant === 'wasm') {
     const configJson = {
       type: 'envoy_proxy',

@@ -75,7 +75,7 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
   let built: BuiltImage | undefined;
   const build = (): BuiltImage => {
     if (!built) {
-      built = buildImage(wasm, buildOptions);
+      built = buildImage(wasm, { ...buildOptions, wasmSha256 });
       void writeCachedImage(key, { manifest: built.manifest.data, config: built.config.data });
     }
     return built;
