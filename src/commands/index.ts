@@ -9,6 +9,8 @@ import { registerPull } from './pull.js';
 import { registerValidate } from './validate.js';
 import { registerManifest } from './manifest.js';
 import { registerDeploy } from './deploy.js';
+import { registerSealos } from './sealos.js';
+import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
 
@@ -29,6 +31,8 @@ export function registerCommands(program: Command): void {
   registerManifest(program);
   registerValidate(program);
   registerDeploy(program);
+  registerSealos(program);
+  registerDoctor(program);
 }
 
 /** `create-istio-wasm [dir]` is `istio-wasm new [dir]` at the root. */

@@ -1,0 +1,30 @@
+import { pushImage, type PushResult } from '../oci/push.js';
+import { readModuleFile } from '../oci/module-file.js';
+import { resolveImage } from '../project/image.js';
+import { writeLastPush } from '../oci/last-push.js';
+import { prepareClusterImage, type PreparedClusterImage, type SealosRequest } from './index.js';
+import { pushBuiltImage, type PushedImage } from './push-image.js';
+
+/**
+ * `istio-wasm sealos push`: the wasm image first (src/oci's push, which also learns the registry's
+ * challenge), then the cluster image pinned to the digest just pushed, to its own reference.
+ */
+export interface SealosPushResult {
+  wasm: PushResult;
+  prepared: PreparedClusterImage;
+  cluster: PushedImage;
+}
+
+export async function pushSealosImage(request: SealosRequest, hooks: { onWasmPushed?: (wasm: PushResult) => void } = {}): Promise<SealosPushResult> {
+  const { project } = request;
+  const { reference } = resolveImage({ flag: request.image, env: request.env ?? process.env, config: project.config.image });
+  const { bytes } = await readModuleFile(undefined, project, request.cwd);
+  const remote = { authfile: request.authfile, creds: request.creds, plainHttp: request.plainHttp, insecure: request.insecure, signal: request.signal, log: request.log };
+  const tagged = { ...reference, tag: reference.tag ?? 'latest' };
+  const wasm = await pushImage(bytes, tagged, { ...remote, variant: 'compat' });
+  await writeLastPush(project.root, { image: wasm.image, digest: wasm.digest, url: wasm.url, pushedAt: new Date().toISOString() });
+  hooks.onWasmPushed?.(wasm);
+  const prepared = await prepareClusterImage({ ...request, image: wasm.image }, { challenge: { scheme: wasm.challenge.scheme, realm: wasm.challenge.realm, service: wasm.challenge.service }, digest: wasm.digest });
+  const cluster = await pushBuiltImage(prepared.image, prepared.clusterRef, remote);
+  return { wasm, prepared, cluster };
+}
