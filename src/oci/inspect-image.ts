@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import { checkedReference } from '../project/image.js';
-import { sha256Hex, type Variant } from './image.js';
+import type { Variant } from './image.js';
 import type { Descriptor } from './media-types.js';
 import { pullModule, readLayoutModule, type PulledModule } from './pull.js';
 import { connect } from './session.js';
+import { inspectWasm, type WasmInspection } from '../wasm/inspect.js';
 
 /**
  * `istio-wasm inspect <image>`: a remote image (or an OCI layout / oci-archive) — its variant,
@@ -22,8 +23,8 @@ export interface ImageInspection {
   layers: Array<Pick<Descriptor, 'mediaType' | 'digest' | 'size' | 'annotations'>>;
   config: unknown;
   annotations?: Record<string, string>;
-  /** The module check (src/wasm/inspect), or size and sha256 when that check is unavailable. */
-  module: ({ size: number; sha256: string } & Record<string, unknown>);
+  /** The module inside, checked as `inspect <file.wasm>` checks it. */
+  module: WasmInspection;
 }
 
 /** `PATH` or `PATH:TAG` when PATH exists on disk. */
@@ -32,18 +33,6 @@ function layoutInput(input: string): { path: string; tag?: string } | undefined 
   const colon = input.lastIndexOf(':');
   if (colon > 0 && existsSync(input.slice(0, colon))) return { path: input.slice(0, colon), tag: input.slice(colon + 1) };
   return undefined;
-}
-
-async function moduleReport(bytes: Uint8Array): Promise<ImageInspection['module']> {
-  try {
-    // Resolved at run time: the module checker lives in src/wasm (another area) and may be absent.
-    const specifier = '../wasm/inspect.js';
-    const { inspectWasm } = (await import(specifier)) as { inspectWasm: (bytes: Uint8Array) => unknown };
-    return inspectWasm(bytes) as ImageInspection['module'];
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    return { size: bytes.length, sha256: sha256Hex(bytes) };
-  }
 }
 
 export async function inspectImage(
@@ -82,7 +71,7 @@ export async function inspectImage(
     mediaType: pulled.mediaType,
     layers: (pulled.manifest.layers ?? []).map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, ...(l.annotations ? { annotations: l.annotations } : {}) })),
     config,
-    module: await moduleReport(pulled.bytes),
+    module: inspectWasm(pulled.bytes),
   };
   if (pulled.indexDigest) out.indexDigest = pulled.indexDigest;
   if (pulled.manifest.annotations) out.annotations = pulled.manifest.annotations;
