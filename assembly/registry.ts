@@ -52,7 +52,7 @@ export function createRootContext(contextId: u32): RootContext {
   if (chosen !== null) {
     root = chosen.factory(contextId);
   } else {
-    logError("no root context for root id " + rootId + " (registerRootContext); passing traffic through");
+    logError("no root context registered for root id " + rootId + "; passing through");
     root = new RootContext(contextId);
   }
   root.rootId = rootId;

@@ -75,7 +75,7 @@ const MapType = { RequestHeaders: 0, RequestTrailers: 1, ResponseHeaders: 2, Res
 const BufferType = { RequestBody: 0, ResponseBody: 1, Downstream: 2, Upstream: 3, CallBody: 4, GrpcReceive: 5, VmConfig: 6, PluginConfig: 7 } as const;
 
 interface LocalResponse { status: number; body: string; headers: Pairs; details: string; grpcStatus: number }
-interface HttpCall { cluster: string; headers: Pairs; body: string; trailers: Pairs; timeout: number; token: number }
+interface HttpCall { cluster: string; headers: Pairs; body: string; trailers: Pairs; timeout: number; token: number; context: number }
 interface GrpcCall { upstream: string; service: string; method: string; metadata: Pairs; message: string; timeout: number; token: number }
 
 type Fn = (...args: number[]) => number;
@@ -138,6 +138,9 @@ class MockHost {
   readonly metrics = new Map<number, { type: number; name: string; value: bigint }>();
   callStatus: { code: number; message: string } = { code: 0, message: '' };
   tickPeriod = -1;
+  /** Like Envoy: a local response runs the response path (proxy_on_response_headers) re-entrantly. */
+  reenterOnLocalResponse = false;
+  private currentContext = 0;
   logLevel = 1;
   private nextToken = 1;
   private nextContext = 2;
@@ -227,12 +230,14 @@ class MockHost {
       proxy_close_stream: (stream) => { this.closed.push(stream); return Status.Ok; },
       proxy_get_status: (codeOut, ptrOut, sizeOut) => { this.u32(codeOut, this.callStatus.code); return this.give(enc.encode(this.callStatus.message), ptrOut, sizeOut); },
       proxy_send_local_response: (status, dp, dl, bp, bl, hp, hl, grpcStatus) => {
-        this.localResponses.push({ status, details: this.str(dp, dl), body: this.str(bp, bl), headers: parsePairs(this.read(hp, hl)), grpcStatus });
+        const headers = parsePairs(this.read(hp, hl));
+        this.localResponses.push({ status, details: this.str(dp, dl), body: this.str(bp, bl), headers, grpcStatus });
+        if (this.reenterOnLocalResponse) this.responseHeaders(this.currentContext, [[':status', String(status)], ...headers]);
         return Status.Ok;
       },
       proxy_http_call: (up, ul, hp, hl, bp, bl, tp, tl, timeout, tokenOut) => {
         const token = this.nextToken++;
-        this.httpCalls.push({ cluster: this.str(up, ul), headers: parsePairs(this.read(hp, hl)), body: this.str(bp, bl), trailers: parsePairs(this.read(tp, tl)), timeout, token });
+        this.httpCalls.push({ cluster: this.str(up, ul), headers: parsePairs(this.read(hp, hl)), body: this.str(bp, bl), trailers: parsePairs(this.read(tp, tl)), timeout, token, context: this.currentContext });
         this.u32(tokenOut, token);
         return Status.Ok;
       },
@@ -347,6 +352,7 @@ class MockHost {
   /** Request headers of a new stream; returns the context id and the action. */
   requestHeaders(headers: Pairs, endOfStream = true): { ctx: number; action: number } {
     const ctx = this.newContext();
+    this.currentContext = ctx;
     this.maps.set(MapType.RequestHeaders, headers.map(([k, v]) => [k, v] as [string, string]));
     const action = this.call('proxy_on_request_headers', ctx, headers.length, endOfStream ? 1 : 0);
     return { ctx, action };
@@ -364,6 +370,8 @@ class MockHost {
   }
 
   httpCallResponse(token: number, headers: Pairs, body = ''): void {
+    const call = this.httpCalls.find((c) => c.token === token);
+    if (call) this.currentContext = call.context;
     this.maps.set(MapType.CallHeaders, headers);
     this.buffers.set(BufferType.CallBody, enc.encode(body));
     this.call('proxy_on_http_call_response', this.rootContextId, token, headers.length, enc.encode(body).length, 0);
@@ -533,16 +541,22 @@ describe('AssemblyScript SDK: the example plugin on a mock host', () => {
     host.finish(b.ctx);
   });
 
-  it('keeps memory flat over 100k requests', () => {
+  it('keeps memory flat over 100k requests, with re-entrant local responses', () => {
     const host = new MockHost(moduleOf('example'), 'wasm-auth');
+    host.reenterOnLocalResponse = true;
     expect(host.start(JSON.stringify({ authCluster: AUTH_CLUSTER }))).toBe(true);
     const oneRequest = (i: number): void => {
       const kind = i % 3;
       const headers: Pairs = kind === 0 ? [[':path', '/v2/x']] : [[':path', kind === 1 ? '/v2/y' : '/open'], ['authorization', `token-${i}`]];
       const { ctx } = host.requestHeaders(headers);
       if (kind === 1) {
-        const call = host.httpCalls.pop() as HttpCall;
+        const call = host.httpCalls.at(-1) as HttpCall;
         host.httpCallResponse(call.token, [[':status', i % 2 === 0 ? '200' : '403']]);
+        host.httpCalls.length = 0;
+      }
+      if (kind === 0 || (kind === 1 && i % 2 === 1)) {
+        // the local response went through the response path inside the request callback
+        expect(host.header(MapType.ResponseHeaders, 'x-wasm-plugin')).toBe('wasm-auth');
       }
       host.responseHeaders(ctx, [[':status', '200'], ['content-length', '0']]);
       host.finish(ctx);

@@ -132,7 +132,7 @@ class PluginHttp extends HttpContext {
       AUTH_TIMEOUT_MS,
     );
     if (token == 0) {
-      logError("auth call to " + config.authCluster + " could not be dispatched");
+      logError("auth call failed: " + config.authCluster);
       this.forbid();
     }
     return Action.Pause;
