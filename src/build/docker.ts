@@ -26,7 +26,7 @@ export async function buildWithContainer(ctx: BuildContext): Promise<void> {
   const engine = await findContainerEngine();
   if (!engine) {
     throw new CliError('DOCKER_UNAVAILABLE', 'no container engine is reachable (`docker info` failed and podman is not installed)', {
-      hint: 'start a Docker engine (or install podman), or build natively with `istio-wasm build` after installing the toolchain',
+      hint: 'start a Docker engine (or install podman); without one, `make push` (istio-wasm build + istio-wasm push) builds natively and pushes with no Docker engine',
     });
   }
   const out = await mkdtemp(path.join(os.tmpdir(), 'istio-wasm-docker-'));
