@@ -5,7 +5,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,8 +53,13 @@ beforeAll(async () => {
   for (const f of fixtures) {
     await copyFile(path.join(repoRoot, 'test', 'fixtures', 'as', `${f}.ts`), path.join(projectDir, 'fixtures', `${f}.ts`));
   }
-  const builds = [compile('assembly/index.ts', 'example'), ...fixtures.map((f) => compile(`fixtures/${f}.ts`, f))];
-  const names = ['example', ...fixtures];
+  // The README's example must compile too.
+  const readme = await readFile(path.join(repoRoot, 'assembly', 'README.md'), 'utf8');
+  const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!example) throw new Error('assembly/README.md has no ts example');
+  await writeFile(path.join(projectDir, 'fixtures', 'readme.ts'), example);
+  const builds = [compile('assembly/index.ts', 'example'), ...[...fixtures, 'readme'].map((f) => compile(`fixtures/${f}.ts`, f))];
+  const names = ['example', ...fixtures, 'readme'];
   const results = await Promise.all(builds);
   results.forEach((bytes, i) => {
     wasm[names[i] as string] = bytes;
@@ -399,7 +404,7 @@ function wasmValidate(): string | undefined {
 }
 
 describe('AssemblyScript SDK: module surface', () => {
-  it.each(['example', ...fixtures])('%s imports only env.proxy_* and exports the ABI 0.2.1 surface', (name) => {
+  it.each(['example', ...fixtures, 'readme'])('%s imports only env.proxy_* and exports the ABI 0.2.1 surface', (name) => {
     const mod = moduleOf(name);
     const imports = WebAssembly.Module.imports(mod);
     expect(imports.length).toBeGreaterThan(0);
