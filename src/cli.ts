@@ -34,6 +34,13 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
     return;
   }
   installInterruptHandler();
+  // `istio-wasm … | head` closes stdout early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const program = buildProgram(entry);
   try {
     await program.parseAsync(argv);
