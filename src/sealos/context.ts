@@ -166,8 +166,9 @@ export async function clusterContext(request: ContextRequest): Promise<ClusterCo
   const result = await generateManifest({
     project,
     target,
+    // The image is given, so REPO/IMG are not read again; the environment still locates auth files.
     image: formatReference(wasmRef),
-    env: {},
+    env: process.env,
     pin: false,
     delivery: delivery.delivery,
     authfile: request.authfile,
