@@ -66,6 +66,10 @@ export async function checkTools(): Promise<DoctorCheck[]> {
   return Promise.all(
     tools.map(async (t) => {
       const version = await toolVersion(t.command, t.args);
+      if (!version && t.command === 'docker') {
+        const client = await toolVersion('docker', ['--version']);
+        if (client) return { group: 'tools' as const, name: t.name, status: 'missing' as const, required: false, detail: `${client}, but no engine answers \`docker info\``, fix: t.fix };
+      }
       return {
         group: 'tools' as const,
         name: t.name,
@@ -113,7 +117,8 @@ export async function checkRegistry(image: string, istioVersion: string, env: No
   if (!out.some((c) => c.name.startsWith('credentials'))) {
     if (credentials) out.push({ group: 'registry', name: `credentials for ${ref.registry}`, status: 'ok', required: false, detail: 'configured (not shown)' });
     else if (auth && auth.scheme !== 'none') out.push({ group: 'registry', name: `credentials for ${ref.registry}`, status: 'missing', required: false, detail: 'none configured, and the registry asks for them', fix: `istio-wasm login ${ref.registry} (or sealos login / podman login / docker login)` });
-    else out.push({ group: 'registry', name: `credentials for ${ref.registry}`, status: 'ok', required: false, detail: auth ? 'none needed (anonymous access)' : 'none configured' });
+    else if (auth) out.push({ group: 'registry', name: `credentials for ${ref.registry}`, status: 'ok', required: false, detail: 'none needed (anonymous access)' });
+    else out.push({ group: 'registry', name: `credentials for ${ref.registry}`, status: 'skipped', required: false, detail: 'none configured; whether the registry needs them is unknown (not reached)', fix: `if it needs them: istio-wasm login ${ref.registry}` });
   }
   if (auth && auth.scheme !== 'none') {
     const { registryTrapVerdict } = await import('../istio/registry-trap.js');
@@ -141,7 +146,9 @@ export async function checkCluster(): Promise<DoctorCheck> {
       const first = result.stdout.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0] ?? '';
       return { group: 'cluster', name: 'cluster', status: 'ok', required: false, detail: first.trim() };
     }
-    const why = `${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim()) ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode ?? '?'}`);
+    // kubectl ends with its own summary ("The connection to the server … was refused"); klog lines (E1124 …) come before it.
+    const lines = `${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => l && !/^[EWI]\d{4} /.test(l));
+    const why = lines[lines.length - 1] ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode ?? '?'}`);
     return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: why.trim().slice(0, 200), fix: 'point KUBECONFIG at a cluster (only `istio-wasm deploy` and `sealos run` need one)' };
   } catch (error) {
     return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: messageOf(error), fix: 'point KUBECONFIG at a cluster' };
