@@ -137,22 +137,16 @@ async function runSealos(action: 'build' | 'push', image: string | undefined, op
   });
 
   if (opts.withSealos) {
-    const { sealosBuild, sealosPush, sealosOnPath } = await import('../sealos/with-sealos.js');
-    const { CliError } = await import('../errors.js');
-    if (!sealosOnPath()) {
-      throw new CliError('SEALOS_NOT_FOUND', '--with-sealos was given, but sealos is not installed (not on PATH)', {
-        hint: 'install sealos (https://sealos.io/docs), or leave out --with-sealos: istio-wasm builds and pushes the same cluster image itself, without sealos or a Docker engine',
-      });
-    }
+    const { sealosBuild, sealosPush, requireSealos } = await import('../sealos/with-sealos.js');
+    requireSealos();
     if (action === 'push') {
-      const { pushImage } = await import('../oci/push.js');
-      const { readModuleFile } = await import('../oci/module-file.js');
-      const { resolveImage } = await import('../project/image.js');
-      const { reference } = resolveImage({ flag: image, env: process.env, config: project.config.image });
-      const { bytes } = await readModuleFile(undefined, project, cwd);
-      const wasm = await pushImage(bytes, reference, { authfile: opts.authfile, creds: opts.creds, plainHttp: opts.plainHttp, insecure: opts.insecure, signal: cancelSignal(), log: out.debug });
-      out.success(`pushed ${wasm.image} (${wasm.digest})`);
-      const prepared = await prepareClusterImage({ ...request, image: wasm.image }, { challenge: { scheme: wasm.challenge.scheme, realm: wasm.challenge.realm, service: wasm.challenge.service }, digest: wasm.digest });
+      const { pushWasmAndPrepare } = await import('../sealos/push.js');
+      const { prepared } = await pushWasmAndPrepare(request, {
+        onWasmPushed: (wasm) => {
+          for (const w of wasm.warnings) out.warn(w);
+          out.success(`pushed the wasm image ${wasm.image} (${wasm.digest})`);
+        },
+      });
       explain(prepared);
       const ref = formatReference(prepared.clusterRef);
       await sealosBuild(prepared.contextDir, ref, { signal: cancelSignal(), onOutput: out.info });

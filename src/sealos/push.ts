@@ -15,16 +15,25 @@ export interface SealosPushResult {
   cluster: PushedImage;
 }
 
-export async function pushSealosImage(request: SealosRequest, hooks: { onWasmPushed?: (wasm: PushResult) => void } = {}): Promise<SealosPushResult> {
+function remoteOf(request: SealosRequest) {
+  return { authfile: request.authfile, creds: request.creds, plainHttp: request.plainHttp, insecure: request.insecure, signal: request.signal, log: request.log };
+}
+
+/** Pushes the project's module as the compat image (recorded as the last push), then prepares the cluster image pinned to it. */
+export async function pushWasmAndPrepare(request: SealosRequest, hooks: { onWasmPushed?: (wasm: PushResult) => void } = {}): Promise<{ wasm: PushResult; prepared: PreparedClusterImage }> {
   const { project } = request;
   const { reference } = resolveImage({ flag: request.image, env: request.env ?? process.env, config: project.config.image });
   const { bytes } = await readModuleFile(undefined, project, request.cwd);
-  const remote = { authfile: request.authfile, creds: request.creds, plainHttp: request.plainHttp, insecure: request.insecure, signal: request.signal, log: request.log };
   const tagged = { ...reference, tag: reference.tag ?? 'latest' };
-  const wasm = await pushImage(bytes, tagged, { ...remote, variant: 'compat' });
+  const wasm = await pushImage(bytes, tagged, { ...remoteOf(request), variant: 'compat' });
   await writeLastPush(project.root, { image: wasm.image, digest: wasm.digest, url: wasm.url, pushedAt: new Date().toISOString() });
   hooks.onWasmPushed?.(wasm);
   const prepared = await prepareClusterImage({ ...request, image: wasm.image }, { challenge: { scheme: wasm.challenge.scheme, realm: wasm.challenge.realm, service: wasm.challenge.service }, digest: wasm.digest });
-  const cluster = await pushBuiltImage(prepared.image, prepared.clusterRef, remote);
+  return { wasm, prepared };
+}
+
+export async function pushSealosImage(request: SealosRequest, hooks: { onWasmPushed?: (wasm: PushResult) => void } = {}): Promise<SealosPushResult> {
+  const { wasm, prepared } = await pushWasmAndPrepare(request, hooks);
+  const cluster = await pushBuiltImage(prepared.image, prepared.clusterRef, remoteOf(request));
   return { wasm, prepared, cluster };
 }

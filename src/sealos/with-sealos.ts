@@ -11,7 +11,7 @@ export function sealosOnPath(env: NodeJS.ProcessEnv = process.env): boolean {
   return spawnSync('sh', ['-c', 'command -v sealos'], { stdio: 'ignore', env }).status === 0;
 }
 
-function requireSealos(): void {
+export function requireSealos(): void {
   if (!sealosOnPath()) {
     throw new CliError('SEALOS_NOT_FOUND', '--with-sealos was given, but sealos is not installed (not on PATH)', {
       hint: 'install sealos (https://sealos.io/docs), or leave out --with-sealos: istio-wasm builds and pushes the same cluster image itself, without sealos or a Docker engine',
