@@ -121,3 +121,49 @@ describe.skipIf(!ready)('the cluster image, built by istio-wasm and checked by s
     expect(config.config.Labels['sealos.io.type']).toBe('application');
   });
 });
+
+describe.skipIf(!ready || !hasBuildah)('the ConfigMap-delivery cluster image (Istio 1.30, Basic-auth registry) against buildah', () => {
+  let registry: StartedRegistry;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    registry = await startRegistry({ htpasswd: { user: 'admin', pass: 'passw0rd' } });
+    ({ dir, cleanup } = await makeTempDir('ciw-sealos-cm-'));
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await cleanup?.();
+  });
+
+  it('has the ConfigMap, both gateway patches, ENV and the patch CMD, as buildah builds the same Kubefile', async () => {
+    const project = await writeProject(path.join(dir, 'project'), { image: `${registry.host}/wasm/wasm-auth:v1`, istio: { version: '1.30' } }, smallModule(8192, 9));
+    const built = await buildSealosImage({ project, cwd: project.root, env: {}, output: path.join(dir, 'layout'), creds: 'admin:passw0rd' });
+    expect(built.prepared.challenge?.scheme).toBe('basic');
+    expect(built.prepared.context.delivery.delivery).toBe('configmap');
+    const ours = new Map<string, Buffer>();
+    const layerFile = path.join(built.output, 'blobs', 'sha256', built.prepared.image.layers[0]!.descriptor.digest.slice(7));
+    for (const [name, data] of await unpackLayers([layerFile], path.join(dir, 'ours'))) ours.set(name, data);
+    expect([...ours.keys()].filter((n) => !n.startsWith('registry/')).sort()).toEqual(['manifests/wasm-configmap.yaml', 'manifests/wasmplugin.yaml', 'patches/gateway-classic.yaml', 'patches/gateway-injected.yaml']);
+
+    const root = path.join(dir, 'buildah-root');
+    const storage = ['--storage-driver', 'vfs', '--root', root, '--runroot', path.join(dir, 'buildah-run')];
+    const tag = 'localhost/istio-wasm-sealos-cm:v1';
+    const bud = spawnSync('buildah', [...storage, 'bud', '--isolation', 'chroot', '-f', 'Kubefile', '-t', tag, '.'], { cwd: built.prepared.contextDir, encoding: 'utf8' });
+    expect(bud.status, bud.stderr).toBe(0);
+    const layout = path.join(dir, 'buildah-layout');
+    const push = spawnSync('buildah', [...storage, 'push', tag, `oci:${layout}:v1`], { encoding: 'utf8' });
+    expect(push.status, push.stderr).toBe(0);
+    spawnSync('buildah', [...storage, 'rmi', '--all', '--force'], { encoding: 'utf8' });
+    const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as Manifest;
+    const blob = (d: string) => path.join(layout, 'blobs', 'sha256', d.slice(7));
+    const manifest = JSON.parse(await readFile(blob(index.manifests![0]!.digest), 'utf8')) as Manifest;
+    const theirs = await unpackLayers((manifest.layers ?? []).map((l) => blob(l.digest)), path.join(dir, 'buildah-unpacked'));
+    expect([...theirs.keys()].sort()).toEqual([...ours.keys()].sort());
+    for (const [name, data] of ours) expect(theirs.get(name)?.equals(data), name).toBe(true);
+    const theirConfig = JSON.parse(await readFile(blob(manifest.config!.digest), 'utf8')) as { config: { Cmd: string[]; Env?: string[] } };
+    const ourConfig = JSON.parse(new TextDecoder().decode(built.prepared.image.config.data)) as { config: { Cmd: string[]; Env: string[] } };
+    expect(theirConfig.config.Cmd).toEqual(ourConfig.config.Cmd);
+    for (const e of ourConfig.config.Env) expect(theirConfig.config.Env).toContain(e);
+  });
+});
