@@ -348,7 +348,7 @@ export class TestPlugin {
           void Promise.resolve()
             .then(() => handler(call))
             .then(
-              (answer) => call.respond(answer === 'fail' ? {} : answer).catch(() => {}),
+              (answer) => (answer === 'fail' ? call.fail() : call.respond(answer)).catch(() => {}),
               () => call.fail().catch(() => {}),
             )
             .finally(() => plugin.#autoAnswers--);
