@@ -47,6 +47,8 @@ export interface PluginOptions {
   /** Ticks run on timers (serve); tests call tick() themselves. */
   autoTick?: boolean;
   onPropertyRead?: (path: string[]) => void;
+  /** A time limit per plugin callback (the test API sets one); unset means none. */
+  callbackTimeoutMs?: number;
   onHttpCall?: (request: HttpCallRequest) => void;
   /** The plugin failed (configure refused, or a trap): reported once per failure. */
   onFailure?: (error: PluginTrap | Error) => void;
@@ -125,9 +127,7 @@ export class Plugin {
     if (this.failure || !this.#vm) {
       return new HttpStream({ vm: undefined, mode: this.failStrategy === 'FAIL_OPEN' ? 'bypass' : 'reject', failStrategy: this.failStrategy, bufferLimit, ...(info ? { info } : {}) });
     }
-    const stream = new HttpStream({ vm: this.#vm, mode: 'active', failStrategy: this.failStrategy, bufferLimit, ...(info ? { info } : {}) });
-    if (stream.failure) this.#fail(stream.failure);
-    return stream;
+    return new HttpStream({ vm: this.#vm, mode: 'active', failStrategy: this.failStrategy, bufferLimit, ...(info ? { info } : {}), onTrap: (error) => this.#fail(error) });
   }
 
   /** Notes a failure seen by a stream (its callback trapped). */
@@ -174,6 +174,7 @@ export class Plugin {
         onTickPeriod: (ms) => this.#setTick(ms),
         onPropertyRead: o.onPropertyRead,
         onHttpCall: o.onHttpCall,
+        callbackTimeoutMs: o.callbackTimeoutMs,
         onFailure: (error) => this.#fail(error),
       });
     } catch (error) {

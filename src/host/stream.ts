@@ -66,6 +66,7 @@ export class HttpStream implements StreamContext {
   #custom = new Map<string, Uint8Array>();
   #finished = false;
   #localInStep = false;
+  #onTrapHook: ((error: PluginTrap) => void) | undefined;
   #startedAt = Date.now();
   #bytesIn = 0;
   #bytesOut = 0;
@@ -76,7 +77,10 @@ export class HttpStream implements StreamContext {
     failStrategy: FailStrategy;
     bufferLimit: number;
     info?: StreamInfo;
+    /** Told when a callback of this stream traps (the plugin then fails as a whole). */
+    onTrap?: (error: PluginTrap) => void;
   }) {
+    this.#onTrapHook = options.onTrap;
     this.#vm = options.vm;
     this.#mode = options.vm ? options.mode : options.mode === 'active' ? 'bypass' : options.mode;
     this.#failStrategy = options.failStrategy;
@@ -267,8 +271,11 @@ export class HttpStream implements StreamContext {
   /** A trap while this stream runs: the fail strategy decides what the stream sees. */
   #onTrap(error: unknown): StepOutcome {
     this.failure = error instanceof PluginTrap ? error : new PluginTrap('callback', error);
-    if (this.#vm && this.id !== 0) this.#vm.dropStream(this.id);
+    if (this.#vm && this.id) this.#vm.dropStream(this.id);
     this.#vm = undefined;
+    const hook = this.#onTrapHook;
+    this.#onTrapHook = undefined;
+    hook?.(this.failure);
     if (this.#failStrategy === 'FAIL_OPEN') {
       this.#mode = 'bypass';
       this.#paused = undefined;

@@ -11,6 +11,7 @@ import type { SharedData } from './shared-data.js';
 import type { SharedQueues } from './queues.js';
 import type { CallResponseView, StreamContext } from './contexts.js';
 import type { HttpCallDispatcher, HttpCallRequest, HttpCallResponse } from './http-calls.js';
+import { Script, createContext, type Context } from 'node:vm';
 import { messageOf } from '../errors.js';
 
 export interface LogEntry {
@@ -39,6 +40,11 @@ export interface VmSettings {
   onTickPeriod: (ms: number) => void;
   onPropertyRead: ((path: string[]) => void) | undefined;
   onHttpCall: ((request: HttpCallRequest) => void) | undefined;
+  /**
+   * A time limit per callback (tests): a callback running longer is stopped and fails the plugin with a
+   * clear error instead of hanging. Costs a few microseconds per call, so serve leaves it off.
+   */
+  callbackTimeoutMs?: number | undefined;
   /** Called when the VM traps outside any stream call (tick, http call response, queue). */
   onFailure: (error: PluginTrap) => void;
 }
@@ -84,6 +90,8 @@ export class PluginVm implements AbiHost {
   #pendingCalls = new Map<number, AbortController>();
   #stopped = false;
   #queueListener = (id: number) => this.#onQueueReady(id);
+
+  #limited: { context: Context & { fn?: Exported; args?: number[] }; script: Script } | undefined;
 
   constructor(plugin: PluginModule, settings: VmSettings) {
     this.settings = settings;
@@ -145,7 +153,20 @@ export class PluginVm implements AbiHost {
     const previous = this.#effective;
     this.#effective = contextId;
     try {
-      return (fn(...args) ?? 0) | 0;
+      const limit = this.settings.callbackTimeoutMs;
+      if (limit === undefined || limit <= 0) return (fn(...args) ?? 0) | 0;
+      this.#limited ??= { context: createContext({}), script: new Script('fn(...args)') };
+      const { context, script } = this.#limited;
+      context.fn = fn;
+      context.args = args;
+      try {
+        return ((script.runInContext(context, { timeout: limit }) as number | undefined) ?? 0) | 0;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+          throw new Error(`it ran longer than ${limit} ms (an endless loop?) and was stopped`);
+        }
+        throw error;
+      }
     } catch (error) {
       this.failure = new PluginTrap(name, error);
       this.stop();

@@ -62,6 +62,10 @@ function responseHasBody(method: string, res: http.IncomingMessage): boolean {
   return res.headers['content-length'] !== '0';
 }
 
+// Connections to the upstream are kept and reused, as Envoy's connection pool does.
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
+
 const upstreamFailure = (reason: string): LocalResponse => ({
   status: 502,
   details: `upstream_reset_before_response_started{${reason}}`,
@@ -124,7 +128,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
 
   // The upstream request starts with the first bytes the chain lets through (or at end of stream, with
   // an exact content-length when a plugin buffered and maybe rewrote the whole body).
-  const target = new URL(headers.get(':path') ?? '/', options.upstream);
+  const requestPath = headers.get(':path') ?? '/';
+  // The upstream's own path prefix, if any, goes in front of the request path.
+  const prefix = options.upstream.pathname === '/' ? '' : options.upstream.pathname.replace(/\/$/, '');
+  const target = { protocol: options.upstream.protocol, hostname: options.upstream.hostname, port: options.upstream.port, path: prefix + (requestPath.startsWith('/') ? requestPath : `/${requestPath}`) };
   let upstreamReq: http.ClientRequest | undefined;
   const upstreamRes = new Promise<http.IncomingMessage | LocalResponse>((resolve) => {
     const open = (finalBody: Uint8Array | undefined) => {
@@ -134,8 +141,16 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
         delete out['transfer-encoding'];
         if (finalBody.byteLength > 0 || hasBody) out['content-length'] = String(finalBody.byteLength);
       }
-      const client = target.protocol === 'https:' ? https : http;
-      const r = client.request(target, { method: headers.get(':method') ?? method, headers: out });
+      const secure = target.protocol === 'https:';
+      const r = (secure ? https : http).request({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
+        method: headers.get(':method') ?? method,
+        headers: out,
+        agent: secure ? httpsAgent : httpAgent,
+      });
       r.on('response', resolve);
       r.on('error', (error: NodeJS.ErrnoException) => resolve(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination')));
       return r;
@@ -197,7 +212,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   // Headers go downstream once the plugins continued them, as Envoy does; a plugin that rewrites the
   // body removes content-length itself.
   let headWritten = false;
-  for await (const chunk of answer as AsyncIterable<Buffer>) {
+  let stopped = false;
+  await eachChunk(answer, async (chunk) => {
     const d = await chain.responseData(chunk, false);
     if (d.kind !== 'continue') {
       answer.destroy();
@@ -206,7 +222,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
         writeHead(res, msg.headers);
         res.end(msg.body);
       } else res.destroy();
-      return finish();
+      stopped = true;
+      return false;
     }
     if (d.data.byteLength > 0) {
       if (!headWritten) {
@@ -215,7 +232,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
       }
       res.write(d.data);
     }
-  }
+    return true;
+  });
+  if (stopped) return finish();
   const last = await chain.responseData(new Uint8Array(0), true);
   if (last.kind === 'local' && !headWritten) {
     const msg = localResponseMessage(last.response);
@@ -265,6 +284,28 @@ async function respond(headers: HeaderMap, body: Uint8Array, chain: Chain, res: 
   }
   writeHead(res, headers);
   res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** Feeds a readable's chunks one at a time to an async step (paused while it runs); false stops. */
+function eachChunk(stream: http.IncomingMessage, step: (chunk: Buffer) => Promise<boolean>): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      resolve();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      stream.pause();
+      step(chunk).then(
+        (go) => (go ? stream.resume() : finish()),
+        () => finish(),
+      );
+    });
+    stream.once('end', finish);
+    stream.once('error', finish);
+    stream.once('close', () => setImmediate(finish));
+  });
 }
 
 function writeHead(res: http.ServerResponse, headers: HeaderMap): void {

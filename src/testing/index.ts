@@ -65,6 +65,11 @@ export interface LoadPluginOptions {
   printLogs?: boolean;
   /** Body bytes a pausing plugin may buffer before 413/500 (default 1 MiB). */
   bufferLimit?: number;
+  /**
+   * A time limit per plugin callback in ms (default 5000): a callback that loops forever is stopped,
+   * and the plugin fails with "plugin trapped in <callback>: it ran longer than … ms".
+   */
+  callbackTimeoutMs?: number;
 }
 
 /** A request sent through the plugin. Pseudo-headers default to GET, /, example.com, http. */
@@ -366,6 +371,7 @@ export class TestPlugin {
       ...(options.properties ? { properties: options.properties } : {}),
       ...(options.bufferLimit !== undefined ? { bufferLimit: options.bufferLimit } : {}),
       logLevel: options.logLevel ?? 'trace',
+      callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
       dispatcher,
       onLog: (entry) => {
         const record = { level: logLevelName(entry.level), message: entry.message, contextId: entry.contextId };

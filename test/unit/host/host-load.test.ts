@@ -126,3 +126,17 @@ describe('memory', () => {
     expect(Status.OK).toBe(0);
   });
 });
+
+describe('a plugin that loops forever', () => {
+  it('is stopped by the per-callback time limit with a clear error (FAIL_CLOSE answers 503)', async () => {
+    const spin = await wat(`(module (memory (export "memory") 1) (func (export "proxy_abi_version_0_2_1"))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (loop (br 0)) (i32.const 0)))`);
+    const plugin = await Plugin.load({ module: spin, callbackTimeoutMs: 100 });
+    const started = Date.now();
+    const s = plugin.newStream();
+    const o = s.onRequestHeaders(new HeaderMap({ ':path': '/' }), true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(o.kind === 'local' && o.response.status).toBe(503);
+    expect(s.failure?.message).toBe('plugin trapped in proxy_on_request_headers: it ran longer than 100 ms (an endless loop?) and was stopped');
+  });
+});
