@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project/load.js';
 
@@ -24,22 +24,32 @@ export async function buildForWatch(project: Project, signal: AbortSignal | unde
 }
 
 const ignored = /(^|[/\\])(node_modules|build|dist|target|\.git)([/\\]|$)/;
+/** Source folders of the languages' templates; the project root itself is watched without recursion. */
+const sourceDirs = ['assembly', 'src', 'include', 'cmd', 'pkg', 'internal', 'plugin'];
 
-/** Calls `onChange` (debounced) when a source file of the project changes; returns a stop function. */
+/**
+ * Calls `onChange` (debounced) when a source file of the project changes; returns a stop function.
+ * Only source folders are watched recursively: node_modules and build output never are.
+ */
 export function watchSources(root: string, moduleRelative: string, onChange: (file: string) => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   let last = '';
   const moduleAbs = path.resolve(root, moduleRelative);
-  const watcher: FSWatcher = watch(root, { recursive: true }, (_event, file) => {
+  const changed = (dir: string) => (_event: string, file: string | Buffer | null) => {
     if (!file) return;
-    const name = String(file);
+    const name = path.join(dir, String(file));
     if (ignored.test(name) || path.resolve(root, name) === moduleAbs || name.endsWith('.wasm')) return;
     last = name;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => onChange(last), 250);
-  });
+  };
+  const watchers: FSWatcher[] = [watch(root, { recursive: false }, changed(''))];
+  for (const dir of sourceDirs) {
+    const abs = path.join(root, dir);
+    if (existsSync(abs)) watchers.push(watch(abs, { recursive: true }, changed(dir)));
+  }
   return () => {
     if (timer) clearTimeout(timer);
-    watcher.close();
+    for (const w of watchers) w.close();
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { echoHandler, startServe, startServer } from '../helpers/serve.js';
 
 // The AssemblyScript template's own tests (templates/assemblyscript/test) against its example plugin,
 // built with asc and the SDK's flags, in a project laid out as a generated one would be.
@@ -28,6 +29,8 @@ beforeAll(async () => {
   symlinkSync(repoRoot, path.join(dir, 'node_modules', 'create-istio-wasm'));
   symlinkSync(path.join(repoRoot, 'node_modules', 'vitest'), path.join(dir, 'node_modules', 'vitest'));
   symlinkSync(path.join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs'), path.join(dir, 'node_modules', '.bin', 'vitest'));
+  symlinkSync(path.join(repoRoot, 'node_modules', 'assemblyscript'), path.join(dir, 'node_modules', 'assemblyscript'));
+  symlinkSync(path.join(repoRoot, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), path.join(dir, 'node_modules', '.bin', 'asc'));
   const flags = JSON.parse(readFileSync(path.join(repoRoot, 'assembly', 'asc-flags.json'), 'utf8')) as string[];
   mkdirSync(path.join(dir, 'build'));
   execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'assembly/index.ts', '-o', 'build/plugin.wasm', ...flags], { cwd: dir, stdio: 'pipe' });
@@ -47,4 +50,28 @@ describe.skipIf(!ready)('the AssemblyScript template tests its example plugin', 
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/tests passed/);
   }, 120_000);
+
+  it('`istio-wasm serve --watch` rebuilds and reloads the plugin on a source change, keeping the listener', async () => {
+    const dir = tmp?.dir ?? '';
+    const upstream = await startServer(echoHandler());
+    const serve = await startServe(['--watch', '--upstream', upstream.url], { cwd: dir });
+    const source = path.join(dir, 'assembly', 'index.ts');
+    const original = readFileSync(source, 'utf8');
+    try {
+      expect((await fetch(`${serve.url}/x`)).headers.get('x-wasm-plugin')).toBe('as-plugin');
+      writeFileSync(source, original.replace('responseHeader: string = "x-wasm-plugin"', 'responseHeader: string = "x-rebuilt"'));
+      let header: string | null = null;
+      for (const end = Date.now() + 90_000; Date.now() < end && header === null; ) {
+        await new Promise((r) => setTimeout(r, 500));
+        header = (await fetch(`${serve.url}/x`)).headers.get('x-rebuilt');
+      }
+      expect(header).toBe('as-plugin');
+      expect(serve.stderr()).toMatch(/assembly\/index\.ts changed: rebuilding/);
+      expect(serve.stderr()).toMatch(/reloaded the plugin/);
+    } finally {
+      writeFileSync(source, original);
+      expect(await serve.stop()).toBe(0);
+      await upstream.close();
+    }
+  }, 150_000);
 });
