@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The main job on embedded defaults: scaffold an AssemblyScript plugin into a fresh directory,
 // install, build and inspect it, run its tests, send a request through it with `serve`, package
-// it as an OCI image layout, and write a validated WasmPlugin manifest.
+// it as an OCI image layout, write a validated WasmPlugin manifest, and build the sealos cluster
+// image that `make sealos-push` pushes.
 // Usage: npm run demo [-- <dir>]   (default: a new temp directory, kept so you can look around)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
@@ -56,6 +57,9 @@ cli(['manifest', '--output', 'deploy/wasmplugin.yaml']);
 cli(['validate', 'deploy/wasmplugin.yaml']);
 process.stderr.write(`\n${readFileSync(path.join(project, 'deploy/wasmplugin.yaml'), 'utf8')}`);
 
+title('7. the sealos application cluster image (what `make sealos-push` pushes and `sealos run` applies)');
+cli(['sealos', 'build']);
+
 process.stderr.write(`\n\u001b[32mdemo complete\u001b[0m: the project is in ${project}\n`);
 
 async function serveDemo() {
@@ -72,7 +76,7 @@ async function serveDemo() {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${seen}`)), 30_000);
     child.stderr.on('data', (chunk) => {
       seen += chunk;
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      const match = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
