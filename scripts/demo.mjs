@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The main job on embedded defaults: scaffold an AssemblyScript plugin into a fresh directory,
 // install, build and inspect it, run its tests, send a request through it with `serve`, package
-// it as an OCI image layout, write a validated WasmPlugin manifest, and build the sealos cluster
-// image that `make sealos-push` pushes.
+// it as an OCI image layout, build the sealos cluster image that `make sealos-push` pushes, and
+// end with the validated WasmPlugin manifest.
 // Usage: npm run demo [-- <dir>]   (default: a new temp directory, kept so you can look around)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
@@ -52,13 +52,13 @@ title('5. package the plugin as an OCI image layout (what Istio pulls), no Docke
 cli(['package', '--output', 'build/oci']);
 cli(['inspect', 'build/oci']);
 
-title('6. the WasmPlugin manifest for Istio, validated');
+title('6. the sealos application cluster image (what `make sealos-push` pushes and `sealos run` applies)');
+cli(['sealos', 'build']);
+
+title('7. the WasmPlugin manifest for Istio, validated');
 cli(['manifest', '--output', 'deploy/wasmplugin.yaml']);
 cli(['validate', 'deploy/wasmplugin.yaml']);
 process.stderr.write(`\n${readFileSync(path.join(project, 'deploy/wasmplugin.yaml'), 'utf8')}`);
-
-title('7. the sealos application cluster image (what `make sealos-push` pushes and `sealos run` applies)');
-cli(['sealos', 'build']);
 
 process.stderr.write(`\n\u001b[32mdemo complete\u001b[0m: the project is in ${project}\n`);
 
