@@ -40,15 +40,17 @@ function responseHeaderMap(res: http.IncomingMessage): HeaderMap {
   return map;
 }
 
-function outgoingHeaders(map: HeaderMap): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+/** Headers as node:http's flat raw list [name, value, name, value, ...] (no per-name objects to build). */
+function rawHeaders(map: HeaderMap, skip?: ReadonlySet<string>): string[] {
+  const out: string[] = [];
   for (const [k, v] of map.pairs) {
-    if (k.startsWith(':')) continue;
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    if (k.charCodeAt(0) === 58 /* ':' */ || skip?.has(k)) continue;
+    out.push(k, v);
   }
   return out;
 }
+
+const lengthHeaders = new Set(['content-length', 'transfer-encoding']);
 
 function requestHasBody(req: http.IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -135,12 +137,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   let upstreamReq: http.ClientRequest | undefined;
   const upstreamRes = new Promise<http.IncomingMessage | LocalResponse>((resolve) => {
     const open = (finalBody: Uint8Array | undefined) => {
-      const out = outgoingHeaders(headers);
-      out.host = headers.get(':authority') ?? options.upstream.host;
-      if (finalBody !== undefined) {
-        delete out['transfer-encoding'];
-        if (finalBody.byteLength > 0 || hasBody) out['content-length'] = String(finalBody.byteLength);
-      }
+      const out = rawHeaders(headers, finalBody !== undefined ? lengthHeaders : undefined);
+      out.push('host', headers.get(':authority') ?? options.upstream.host);
+      if (finalBody !== undefined && (finalBody.byteLength > 0 || hasBody)) out.push('content-length', String(finalBody.byteLength));
       const secure = target.protocol === 'https:';
       const r = (secure ? https : http).request({
         protocol: target.protocol,
@@ -310,5 +309,5 @@ function eachChunk(stream: http.IncomingMessage, step: (chunk: Buffer) => Promis
 
 function writeHead(res: http.ServerResponse, headers: HeaderMap): void {
   const status = Number(headers.get(':status') ?? 200);
-  res.writeHead(Number.isInteger(status) && status >= 100 && status <= 999 ? status : 502, outgoingHeaders(headers));
+  res.writeHead(Number.isInteger(status) && status >= 100 && status <= 999 ? status : 502, rawHeaders(headers));
 }
