@@ -21,6 +21,10 @@ export interface AbiHost {
   readonly pluginConfiguration: Uint8Array;
   /** Set while proxy_on_http_call_response runs. */
   callResponse: CallResponseView | undefined;
+  /** Set while the proxy_on_grpc_* callbacks of a call run. */
+  grpcView: { initialMetadata?: HeaderMap; trailingMetadata?: HeaderMap; message?: Uint8Array } | undefined;
+  grpcCall(serviceBytes: Uint8Array, service: string, method: string, metadata: HeaderPairs, message: Uint8Array, timeoutMs: number): { status: number; token?: number };
+  grpcCancel(token: number): number;
   setTickPeriod(ms: number): void;
   httpCall(cluster: string, headers: HeaderPairs, body: Uint8Array, trailers: HeaderPairs, timeoutMs: number): { status: number; token?: number };
   readonly metrics: MetricStore;
@@ -104,6 +108,8 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
   const headerMap = (type: number): HeaderMap | undefined => {
     if (type === MapType.HTTP_CALL_RESPONSE_HEADERS) return host.callResponse?.headers;
     if (type === MapType.HTTP_CALL_RESPONSE_TRAILERS) return host.callResponse?.trailers;
+    if (type === MapType.GRPC_RECEIVE_INITIAL_METADATA) return host.grpcView?.initialMetadata;
+    if (type === MapType.GRPC_RECEIVE_TRAILING_METADATA) return host.grpcView?.trailingMetadata;
     const s = host.effectiveStream();
     if (!s) return undefined;
     switch (type) {
@@ -130,6 +136,8 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
         return host.effectiveStream()?.responseBody;
       case BufferType.HTTP_CALL_RESPONSE_BODY:
         return host.callResponse?.body;
+      case BufferType.GRPC_RECEIVE_BUFFER:
+        return host.grpcView?.message;
       case BufferType.VM_CONFIGURATION:
         return host.vmConfiguration;
       case BufferType.PLUGIN_CONFIGURATION:
@@ -275,11 +283,21 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
         return status;
       },
     ),
-    proxy_grpc_call: guarded(() => Status.UNIMPLEMENTED),
+    proxy_grpc_call: guarded(
+      (sPtr: number, sLen: number, nPtr: number, nLen: number, mPtr: number, mLen: number, hPtr: number, hLen: number, bPtr: number, bLen: number, timeout: number, tokenOut: number) => {
+        const serviceBytes = mem().read(sPtr, sLen);
+        const metadata = deserializePairs(mem().view(hPtr, hLen));
+        const message = mem().read(bPtr, bLen);
+        mem().setU32(tokenOut, 0);
+        const { status, token } = host.grpcCall(serviceBytes, str(nPtr, nLen), str(mPtr, mLen), metadata, message, timeout >>> 0);
+        if (status === Status.OK && token !== undefined) mem().setU32(tokenOut, token);
+        return status;
+      },
+    ),
     proxy_grpc_stream: guarded(() => Status.UNIMPLEMENTED),
     proxy_grpc_send: guarded(() => Status.UNIMPLEMENTED),
-    proxy_grpc_cancel: guarded(() => Status.NOT_FOUND),
-    proxy_grpc_close: guarded(() => Status.NOT_FOUND),
+    proxy_grpc_cancel: guarded((token: number) => host.grpcCancel(token >>> 0)),
+    proxy_grpc_close: guarded((token: number) => host.grpcCancel(token >>> 0)),
     proxy_set_shared_data: guarded((kPtr: number, kLen: number, vPtr: number, vLen: number, cas: number) => {
       return host.sharedData.set(host.vmId, str(kPtr, kLen), mem().read(vPtr, vLen), cas >>> 0);
     }),

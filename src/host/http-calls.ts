@@ -1,4 +1,5 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import type { HeaderPairs } from './header-map.js';
 
@@ -26,6 +27,108 @@ export interface HttpCallResponse {
 export interface HttpCallDispatcher {
   knows(cluster: string): boolean;
   dispatch(request: HttpCallRequest, signal: AbortSignal): Promise<HttpCallResponse>;
+  /** Unary gRPC calls (proxy_grpc_call); absent means gRPC is not available on this host. */
+  grpc?(request: GrpcCallRequest, signal: AbortSignal): Promise<GrpcCallResponse>;
+}
+
+/** A unary gRPC call a plugin dispatched with proxy_grpc_call. */
+export interface GrpcCallRequest {
+  token: number;
+  cluster: string;
+  service: string;
+  method: string;
+  initialMetadata: HeaderPairs;
+  message: Uint8Array;
+  timeoutMs: number;
+}
+
+/** The answer: grpc-status (0 OK, 14 UNAVAILABLE for a failed call), messages and metadata. */
+export interface GrpcCallResponse {
+  status: number;
+  statusMessage?: string;
+  initialMetadata?: HeaderPairs;
+  messages?: Uint8Array[];
+  trailingMetadata?: HeaderPairs;
+}
+
+export const failedGrpcCall: GrpcCallResponse = { status: 14, statusMessage: 'upstream unavailable' };
+
+/**
+ * The cluster a proxy_grpc_call names: a serialized envoy GrpcService (envoy_grpc.cluster_name), or,
+ * as Envoy falls back to, the bytes as a cluster name.
+ */
+export function grpcServiceCluster(bytes: Uint8Array): string {
+  const text = new TextDecoder();
+  // GrpcService { envoy_grpc = 1 { cluster_name = 1 } }: tag 0x0a, length, tag 0x0a, length, name.
+  if (bytes.length > 4 && bytes[0] === 0x0a && bytes[2] === 0x0a && bytes[1] === bytes.length - 2) {
+    const len = bytes[3] ?? 0;
+    if (4 + len <= bytes.length) return text.decode(bytes.subarray(4, 4 + len));
+  }
+  return text.decode(bytes);
+}
+
+/** Sends a unary gRPC call over HTTP/2 (h2c or TLS) to a base URL. */
+export function sendGrpc(base: string, request: GrpcCallRequest, signal: AbortSignal): Promise<GrpcCallResponse> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let session: http2.ClientHttp2Session | undefined;
+    const done = (r: GrpcCallResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      session?.close();
+      resolve(r);
+    };
+    const timer = request.timeoutMs > 0 ? setTimeout(() => done({ status: 4, statusMessage: 'deadline exceeded' }), request.timeoutMs) : undefined;
+    signal.addEventListener('abort', () => done({ status: 1, statusMessage: 'cancelled' }), { once: true });
+    try {
+      session = http2.connect(base);
+    } catch {
+      return done(failedGrpcCall);
+    }
+    session.on('error', () => done(failedGrpcCall));
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': `/${request.service}/${request.method}`,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    };
+    for (const [k, v] of request.initialMetadata) if (!k.startsWith(':')) headers[k] = v;
+    const stream = session.request(headers);
+    const frame = new Uint8Array(5 + request.message.byteLength);
+    new DataView(frame.buffer).setUint32(1, request.message.byteLength);
+    frame.set(request.message, 5);
+    let initial: HeaderPairs = [];
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => {
+      initial = Object.entries(h).filter(([k]) => !k.startsWith(':')).map(([k, v]) => [k, String(v)]);
+    });
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('trailers', (t) => {
+      const trailing: HeaderPairs = Object.entries(t).map(([k, v]) => [k, String(v)]);
+      const status = Number(t['grpc-status'] ?? 2);
+      done({ status, statusMessage: String(t['grpc-message'] ?? ''), initialMetadata: initial, messages: grpcFrames(Buffer.concat(chunks)), trailingMetadata: trailing });
+    });
+    stream.on('end', () => {
+      // Trailers-only responses carry grpc-status in the headers.
+      const status = initial.find(([k]) => k === 'grpc-status');
+      done(status ? { status: Number(status[1]), initialMetadata: initial, messages: grpcFrames(Buffer.concat(chunks)) } : failedGrpcCall);
+    });
+    stream.on('error', () => done(failedGrpcCall));
+    stream.end(frame);
+  });
+}
+
+function grpcFrames(data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at + 5 <= data.byteLength) {
+    const len = view.getUint32(at + 1);
+    out.push(data.slice(at + 5, at + 5 + len));
+    at += 5 + len;
+  }
+  return out;
 }
 
 export const failedCall: HttpCallResponse = { headers: [] };
@@ -38,6 +141,11 @@ export function urlClusters(clusters: Record<string, string>): HttpCallDispatche
       const base = clusters[request.cluster];
       if (!base) return Promise.resolve(failedCall);
       return sendHttp(base, request, signal);
+    },
+    grpc: (request, signal) => {
+      const base = clusters[request.cluster];
+      if (!base) return Promise.resolve(failedGrpcCall);
+      return sendGrpc(base, request, signal);
     },
   };
 }

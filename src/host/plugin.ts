@@ -7,7 +7,7 @@ import { compilePluginModule, type PluginModule } from './module.js';
 import { istioNodeProperties, mergeProperties, type PropertyTree } from './properties.js';
 import { HttpStream, type StreamInfo } from './stream.js';
 import { PluginTrap, PluginVm, type LogEntry } from './vm.js';
-import type { HttpCallDispatcher, HttpCallRequest } from './http-calls.js';
+import type { GrpcCallRequest, HttpCallDispatcher, HttpCallRequest } from './http-calls.js';
 
 /** What VMs on one host share: shared data and queues (per vm_id), as one Envoy process. */
 export interface HostEnvironment {
@@ -50,6 +50,7 @@ export interface PluginOptions {
   /** A time limit per plugin callback (the test API sets one); unset means none. */
   callbackTimeoutMs?: number;
   onHttpCall?: (request: HttpCallRequest) => void;
+  onGrpcCall?: (request: GrpcCallRequest) => void;
   /** The plugin failed (configure refused, or a trap): reported once per failure. */
   onFailure?: (error: PluginTrap | Error) => void;
 }
@@ -174,6 +175,7 @@ export class Plugin {
         onTickPeriod: (ms) => this.#setTick(ms),
         onPropertyRead: o.onPropertyRead,
         onHttpCall: o.onHttpCall,
+        onGrpcCall: o.onGrpcCall,
         callbackTimeoutMs: o.callbackTimeoutMs,
         onFailure: (error) => this.#fail(error),
       });

@@ -10,7 +10,7 @@ import type { MetricStore } from './metrics.js';
 import type { SharedData } from './shared-data.js';
 import type { SharedQueues } from './queues.js';
 import type { CallResponseView, StreamContext } from './contexts.js';
-import type { HttpCallDispatcher, HttpCallRequest, HttpCallResponse } from './http-calls.js';
+import { grpcServiceCluster, type GrpcCallRequest, type GrpcCallResponse, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse } from './http-calls.js';
 import { Script, createContext, type Context } from 'node:vm';
 import { messageOf } from '../errors.js';
 
@@ -40,6 +40,7 @@ export interface VmSettings {
   onTickPeriod: (ms: number) => void;
   onPropertyRead: ((path: string[]) => void) | undefined;
   onHttpCall: ((request: HttpCallRequest) => void) | undefined;
+  onGrpcCall?: ((request: GrpcCallRequest) => void) | undefined;
   /**
    * A time limit per callback (tests): a callback running longer is stopped and fails the plugin with a
    * clear error instead of hanging. Costs a few microseconds per call, so serve leaves it off.
@@ -78,6 +79,7 @@ export class PluginVm implements AbiHost {
   readonly queues: SharedQueues;
   logLevel: number;
   callResponse: CallResponseView | undefined;
+  grpcView: { initialMetadata?: HeaderMap; trailingMetadata?: HeaderMap; message?: Uint8Array } | undefined;
   lastStatus = { code: 0, message: '' };
   failure: PluginTrap | undefined;
   mem!: GuestMemory;
@@ -314,6 +316,54 @@ export class PluginVm implements AbiHost {
       .catch((): HttpCallResponse => ({ headers: [] }))
       .then((response) => this.#deliverCallResponse(token, response));
     return { status: Status.OK, token };
+  }
+
+  grpcCall(serviceBytes: Uint8Array, service: string, method: string, metadata: HeaderPairs, message: Uint8Array, timeoutMs: number): { status: number; token?: number } {
+    const grpc = this.settings.dispatcher.grpc;
+    const cluster = grpcServiceCluster(serviceBytes);
+    if (!grpc || !this.settings.dispatcher.knows(cluster)) return { status: Status.BAD_ARGUMENT };
+    const token = this.#nextToken++;
+    const request: GrpcCallRequest = { token, cluster, service, method, initialMetadata: metadata, message, timeoutMs };
+    const controller = new AbortController();
+    this.#pendingCalls.set(token, controller);
+    this.settings.onGrpcCall?.(request);
+    void grpc
+      .call(this.settings.dispatcher, request, controller.signal)
+      .catch((): GrpcCallResponse => ({ status: 14, statusMessage: 'call failed' }))
+      .then((response) => this.#deliverGrpcResponse(token, response));
+    return { status: Status.OK, token };
+  }
+
+  grpcCancel(token: number): number {
+    const c = this.#pendingCalls.get(token);
+    if (!c) return Status.NOT_FOUND;
+    this.#pendingCalls.delete(token);
+    c.abort();
+    return Status.OK;
+  }
+
+  #deliverGrpcResponse(token: number, response: GrpcCallResponse): void {
+    if (!this.#pendingCalls.delete(token) || this.#stopped || this.failure) return;
+    const root = this.rootContextId;
+    try {
+      if (response.initialMetadata && response.initialMetadata.length > 0) {
+        this.grpcView = { initialMetadata: new HeaderMap(response.initialMetadata) };
+        this.#callAsync('proxy_on_grpc_receive_initial_metadata', root, token, response.initialMetadata.length);
+      }
+      for (const message of response.messages ?? []) {
+        this.grpcView = { message };
+        this.#callAsync('proxy_on_grpc_receive', root, token, message.byteLength);
+      }
+      if (response.trailingMetadata && response.trailingMetadata.length > 0) {
+        this.grpcView = { trailingMetadata: new HeaderMap(response.trailingMetadata) };
+        this.#callAsync('proxy_on_grpc_receive_trailing_metadata', root, token, response.trailingMetadata.length);
+      }
+      this.grpcView = undefined;
+      this.lastStatus = { code: response.status, message: response.statusMessage ?? '' };
+      this.#callAsync('proxy_on_grpc_close', root, token, response.status);
+    } finally {
+      this.grpcView = undefined;
+    }
   }
 
   #deliverCallResponse(token: number, response: HttpCallResponse): void {

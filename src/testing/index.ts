@@ -23,6 +23,8 @@ import {
   type FailStrategy,
   type HeadersInit,
   type HeaderPairs,
+  type GrpcCallRequest,
+  type GrpcCallResponse,
   type HttpCallDispatcher,
   type HttpCallRequest,
   type HttpCallResponse,
@@ -42,6 +44,28 @@ export interface CallAnswer {
 }
 export type HttpCallHandler = (call: TestHttpCall) => CallAnswer | 'fail' | Promise<CallAnswer | 'fail'>;
 
+/** A gRPC call the plugin dispatched with proxy_grpc_call (unary). */
+export interface TestGrpcCall {
+  cluster: string;
+  service: string;
+  method: string;
+  /** Initial metadata the plugin sent. */
+  metadata: Record<string, string>;
+  /** The serialized request message. */
+  message: Uint8Array;
+  timeoutMs: number;
+}
+
+/** How a test answers a gRPC call: status (default 0 OK), response messages, metadata. */
+export interface GrpcAnswer {
+  status?: number;
+  statusMessage?: string;
+  messages?: Array<string | Uint8Array>;
+  initialMetadata?: HeadersInit;
+  trailingMetadata?: HeadersInit;
+}
+export type GrpcCallHandler = (call: TestGrpcCall) => GrpcAnswer | Promise<GrpcAnswer>;
+
 export interface LoadPluginOptions {
   /** The WasmPlugin's pluginConfig; handed to the plugin as JSON (strings and bytes pass as they are). */
   pluginConfig?: unknown;
@@ -57,6 +81,8 @@ export interface LoadPluginOptions {
    * call fails with BAD_ARGUMENT, as in Envoy.
    */
   clusters?: Record<string, HttpCallHandler | null> | string[];
+  /** Clusters the plugin may call with proxy_grpc_call, each answered by a handler. */
+  grpcClusters?: Record<string, GrpcCallHandler>;
   /** Properties merged over the defaults (node metadata Istio sets, plugin_name, ...). */
   properties?: PropertyTree;
   /** Lowest log level recorded (default trace: everything). */
@@ -319,6 +345,8 @@ export class TestPlugin {
   readonly logs: LogRecord[];
   /** Every HTTP call dispatched, in order. */
   readonly httpCalls: TestHttpCall[] = [];
+  /** Every gRPC call dispatched, in order. */
+  readonly grpcCalls: TestGrpcCall[] = [];
   /** Every property path the plugin read, dotted (`request.path`). */
   readonly propertiesRead: string[];
   #current: TestExchange | undefined;
@@ -340,8 +368,39 @@ export class TestPlugin {
     const logs: LogRecord[] = [];
     const propertiesRead: string[] = [];
     const calls = new Map<number, TestHttpCall>();
+    const grpcClusters = options.grpcClusters ?? {};
+    const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
     const dispatcher: HttpCallDispatcher = {
-      knows: (cluster) => Object.prototype.hasOwnProperty.call(clusters, cluster),
+      knows: (cluster) => own(clusters, cluster) || own(grpcClusters, cluster),
+      grpc: async (request: GrpcCallRequest): Promise<GrpcCallResponse> => {
+        const handler = grpcClusters[request.cluster];
+        if (!handler || !self) return { status: 14, statusMessage: 'no handler' };
+        const call: TestGrpcCall = {
+          cluster: request.cluster,
+          service: request.service,
+          method: request.method,
+          metadata: new HeaderMap(request.initialMetadata).toObject(),
+          message: request.message,
+          timeoutMs: request.timeoutMs,
+        };
+        self.grpcCalls.push(call);
+        const plugin = self;
+        plugin.#autoAnswers++;
+        try {
+          const a = await handler(call);
+          return {
+            status: a.status ?? 0,
+            ...(a.statusMessage !== undefined ? { statusMessage: a.statusMessage } : {}),
+            messages: (a.messages ?? []).map((m) => bytes(m)),
+            initialMetadata: new HeaderMap(a.initialMetadata).pairs,
+            trailingMetadata: new HeaderMap(a.trailingMetadata).pairs,
+          };
+        } catch {
+          return { status: 14, statusMessage: 'handler failed' };
+        } finally {
+          queueMicrotask(() => plugin.#autoAnswers--);
+        }
+      },
       dispatch: (request) => {
         const call = calls.get(request.token);
         calls.delete(request.token);

@@ -49,3 +49,55 @@ describe('create-istio-wasm/testing', () => {
     expect(plugin.failure?.message).toMatch(/proxy_on_request_headers: it ran longer than 100 ms/);
   });
 });
+
+describe('gRPC calls (unary)', () => {
+  it('dispatches to a gRPC cluster and delivers metadata, messages and close with the status', async () => {
+    const { serializePairs, Status, BufferType, MapType, deserializePairs } = await import('../../../src/host/index.js');
+    const plugin = await loadPlugin(await wat('probe.wat'), {
+      grpcClusters: {
+        'outbound|9000||ratelimit': (call) => ({
+          status: call.method === 'ShouldRateLimit' ? 0 : 12,
+          initialMetadata: { 'x-md': '1' },
+          messages: ['reply!'],
+          trailingMetadata: { 'x-tr': '2' },
+        }),
+      },
+    });
+    const vm = plugin.host.vm!;
+    clearTrace(vm);
+    const grpc = (cluster: string) => {
+      const [c, cl] = put(vm, cluster);
+      const [s, sl] = put(vm, 'envoy.service.ratelimit.v3.RateLimitService');
+      const [m, ml] = put(vm, 'ShouldRateLimit');
+      const [h, hl] = put(vm, serializePairs([['x-req', 'a']]));
+      const [b, bl] = put(vm, 'request-bytes');
+      return t(vm, 1, 'grpc_call', c, cl, s, sl, m, ml, h, hl, b, bl, 1000, 24);
+    };
+    expect(grpc('outbound|9000||nope')).toBe(Status.BAD_ARGUMENT);
+    expect(grpc('outbound|9000||ratelimit')).toBe(Status.OK);
+    const token = vm.mem.u32(24);
+    // Read the message inside the receive callback, as a plugin does.
+    let received = '';
+    let metadata: Array<[string, string]> = [];
+    const original = vm.call.bind(vm);
+    vm.call = (name: string, ctx: number, ...args: number[]) => {
+      if (name === 'proxy_on_grpc_receive') {
+        original('t_get_buffer_bytes', 1, BufferType.GRPC_RECEIVE_BUFFER, 0, 100, 16, 20);
+        received = vm.mem.readString(vm.mem.u32(16), vm.mem.u32(20));
+      }
+      if (name === 'proxy_on_grpc_receive_initial_metadata') {
+        original('t_get_header_map_pairs', 1, MapType.GRPC_RECEIVE_INITIAL_METADATA, 16, 20);
+        metadata = deserializePairs(vm.mem.read(vm.mem.u32(16), vm.mem.u32(20)));
+      }
+      return original(name, ctx, ...args);
+    };
+    await plugin.settled();
+    expect(trace(vm)).toEqual([[16, token], [17, token], [18, token], [19, token]]);
+    expect(received).toBe('reply!');
+    expect(metadata).toEqual([['x-md', '1']]);
+    expect(vm.mem.u32(2068)).toBe(0);
+    expect(plugin.grpcCalls[0]).toMatchObject({ service: 'envoy.service.ratelimit.v3.RateLimitService', method: 'ShouldRateLimit', metadata: { 'x-req': 'a' } });
+    expect(new TextDecoder().decode(plugin.grpcCalls[0]?.message)).toBe('request-bytes');
+    expect(t(vm, 1, 'grpc_cancel', 999)).toBe(Status.NOT_FOUND);
+  });
+});
