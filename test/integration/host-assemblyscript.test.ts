@@ -49,6 +49,7 @@ describe.skipIf(!ready)('the AssemblyScript template tests its example plugin', 
     const r = await runCli(['test', '-t', '401'], { cwd: tmp?.dir ?? '' });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/tests passed/);
+    expect(r.stdout + r.stderr).toMatch(/Tests\s+1 passed \| 7 skipped/);
   }, 120_000);
 
   it('`istio-wasm serve --watch` rebuilds and reloads the plugin on a source change, keeping the listener', async () => {
