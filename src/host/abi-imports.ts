@@ -1,5 +1,5 @@
 import { BufferType, MapType, Status, StreamType } from './constants.js';
-import { HeaderMap, HeaderMapFormatError, deserializePairs, serializePairs, type HeaderPairs } from './header-map.js';
+import { HeaderMap, HeaderMapFormatError, deserializePairs, encodeUtf8, serializePairs, type HeaderPairs } from './header-map.js';
 import { MemoryAccessError, type GuestMemory } from './memory.js';
 import type { MetricStore } from './metrics.js';
 import type { SharedData } from './shared-data.js';
@@ -88,17 +88,23 @@ export const envFunctionNames = [
 
 const encoder = new TextEncoder();
 
-/** Runs a host function; bad pointers and malformed maps become ABI statuses, never a host crash. */
-function guarded<A extends unknown[]>(fn: (...args: A) => number): (...args: A) => number {
-  return (...args: A) => {
+/**
+ * Runs a host function; bad pointers and malformed maps become ABI statuses, never a host crash.
+ * Fixed arity (no rest/spread): this wrapper sits on every host call.
+ */
+type HostFn = (a: never, b: never, c: never, d: never, e: never, f: never, g: never, h: never, i: never, j: never, k: never, l: never) => number;
+function guarded<F extends (...args: never[]) => number>(fn: F): F {
+  const f = fn as unknown as HostFn;
+  const wrapped = (a: never, b: never, c: never, d: never, e: never, g: never, h: never, i: never, j: never, k: never, l: never, m: never): number => {
     try {
-      return fn(...args);
+      return f(a, b, c, d, e, g, h, i, j, k, l, m);
     } catch (error) {
       if (error instanceof MemoryAccessError) return Status.INVALID_MEMORY_ACCESS;
       if (error instanceof HeaderMapFormatError) return Status.BAD_ARGUMENT;
       throw error;
     }
   };
+  return wrapped as unknown as F;
 }
 
 export function envImports(host: AbiHost): Record<string, (...args: never[]) => number> {
@@ -217,7 +223,7 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
       if (!map) return mapStatus(type);
       const value = map.getJoined(str(kPtr, kLen));
       if (value === undefined) return Status.NOT_FOUND;
-      mem().handOver(encoder.encode(value), ptrOut, lenOut);
+      mem().handOver(encodeUtf8(value), ptrOut, lenOut);
       return Status.OK;
     }),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {

@@ -5,8 +5,9 @@
 export type HeaderPairs = Array<[string, string]>;
 export type HeadersInit = HeaderPairs | Record<string, string | string[] | number | undefined>;
 
+import { decodeUtf8 } from './memory.js';
+
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export class HeaderMap {
   pairs: HeaderPairs;
@@ -55,14 +56,20 @@ export class HeaderMap {
   /** Replaces every value of the key with one value (adds it when absent). */
   replace(key: string, value: string): void {
     const k = key.toLowerCase();
-    const at = this.pairs.findIndex(([pk]) => pk === k);
-    if (at < 0) {
-      this.pairs.push([k, value]);
+    const pairs = this.pairs;
+    let found = -1;
+    let duplicates = false;
+    for (let i = 0; i < pairs.length; i++) {
+      if ((pairs[i] as [string, string])[0] !== k) continue;
+      if (found < 0) found = i;
+      else duplicates = true;
+    }
+    if (found < 0) {
+      pairs.push([k, value]);
       return;
     }
-    const entry = this.pairs[at];
-    if (entry) entry[1] = value;
-    this.pairs = this.pairs.filter(([pk], i) => i <= at || pk !== k);
+    (pairs[found] as [string, string])[1] = value;
+    if (duplicates) this.pairs = pairs.filter(([pk], i) => i <= found || pk !== k);
   }
 
   remove(key: string): void {
@@ -89,6 +96,48 @@ export class HeaderMap {
  * then each key and each value followed by a NUL byte (little-endian).
  */
 export function serializePairs(pairs: HeaderPairs): Uint8Array {
+  // Headers are nearly always ASCII: size them by length and copy char codes; UTF-8 otherwise.
+  const n = pairs.length;
+  const lengths = new Array<number>(n * 2);
+  let ascii = true;
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const pair = pairs[i] as [string, string];
+    for (let j = 0; j < 2; j++) {
+      const text = pair[j] as string;
+      let len = text.length;
+      if (ascii && !isAscii(text)) ascii = false;
+      if (!ascii) len = encoder.encode(text).byteLength;
+      lengths[i * 2 + j] = len;
+      size += len + 1;
+    }
+  }
+  if (!ascii) return serializeUtf8(pairs);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, n, true);
+  let at = 4;
+  for (let i = 0; i < n * 2; i++) {
+    view.setUint32(at, lengths[i] as number, true);
+    at += 4;
+  }
+  for (let i = 0; i < n; i++) {
+    const pair = pairs[i] as [string, string];
+    for (let j = 0; j < 2; j++) {
+      const text = pair[j] as string;
+      for (let c = 0; c < text.length; c++) out[at++] = text.charCodeAt(c);
+      at++; // NUL
+    }
+  }
+  return out;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function serializeUtf8(pairs: HeaderPairs): Uint8Array {
   const encoded: Uint8Array[] = [];
   let size = 4 + pairs.length * 8;
   for (const [k, v] of pairs) {
@@ -112,6 +161,16 @@ export function serializePairs(pairs: HeaderPairs): Uint8Array {
   return out;
 }
 
+/** String to UTF-8 bytes; ASCII without TextEncoder's call overhead. */
+export function encodeUtf8(text: string): Uint8Array {
+  if (text.length <= 64 && isAscii(text)) {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    return out;
+  }
+  return encoder.encode(text);
+}
+
 /** Parses the ABI layout; throws HeaderMapFormatError (→ BAD_ARGUMENT) on malformed input. */
 export function deserializePairs(data: Uint8Array): HeaderPairs {
   if (data.byteLength === 0 || (data.byteLength === 1 && data[0] === 0)) return [];
@@ -127,9 +186,9 @@ export function deserializePairs(data: Uint8Array): HeaderPairs {
     const kl = lengths[i * 2] ?? 0;
     const vl = lengths[i * 2 + 1] ?? 0;
     if (at + kl + vl + 2 > data.byteLength) throw new HeaderMapFormatError('header map pair runs past its end');
-    const k = decoder.decode(data.subarray(at, at + kl));
+    const k = decodeUtf8(data.subarray(at, at + kl));
     at += kl + 1;
-    const v = decoder.decode(data.subarray(at, at + vl));
+    const v = decodeUtf8(data.subarray(at, at + vl));
     at += vl + 1;
     pairs.push([k, v]);
   }

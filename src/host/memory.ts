@@ -12,6 +12,21 @@ export class MemoryAccessError extends Error {
 
 const decoder = new TextDecoder();
 
+/** UTF-8 to string; short ASCII (header names and values) without TextDecoder's call overhead. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  const n = bytes.length;
+  if (n <= 64) {
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      const c = bytes[i] as number;
+      if (c >= 0x80) return decoder.decode(bytes);
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return decoder.decode(bytes);
+}
+
 export class GuestMemory {
   #memory: WebAssembly.Memory;
   #allocate: ((size: number) => number) | undefined;
@@ -25,9 +40,12 @@ export class GuestMemory {
     this.#view = new DataView(memory.buffer);
   }
 
-  /** Fresh views when the guest grew its memory (the old ArrayBuffer is detached). */
+  /**
+   * Fresh views when the guest grew its memory: growing detaches the old ArrayBuffer, so a view of
+   * length 0 is the cheap sign (reading memory.buffer on every access costs more).
+   */
   #refresh(): void {
-    if (this.#bytes.buffer !== this.#memory.buffer || this.#bytes.byteLength === 0) {
+    if (this.#bytes.byteLength === 0) {
       this.#bytes = new Uint8Array(this.#memory.buffer);
       this.#view = new DataView(this.#memory.buffer);
     }
@@ -61,7 +79,7 @@ export class GuestMemory {
 
   readString(ptr: number, len: number): string {
     if (len === 0) return '';
-    return decoder.decode(this.view(ptr, len));
+    return decodeUtf8(this.view(ptr, len));
   }
 
   write(ptr: number, data: Uint8Array): void {
