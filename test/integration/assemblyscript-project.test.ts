@@ -56,9 +56,9 @@ describe('a generated AssemblyScript project', () => {
   });
 
   it('runs its own tests with npm test', () => {
-    const r = spawnSync('npm', ['test'], { cwd: project, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 180_000 });
+    const r = spawnSync('npm', ['test'], { cwd: project, encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 180_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/Tests\s+\d+ passed/);
+    expect(`${r.stdout}${r.stderr}`.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed/);
   });
 
   it('a build that fails to compile reports the compiler error and keeps the old module', async () => {
