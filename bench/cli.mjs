@@ -66,6 +66,8 @@ try {
   const scaffold = median(() => run(process.execPath, [createBin, `s${n++}`, '--yes', '--no-install', '--no-git'], tmp));
   const clone = median(() => run('git', ['clone', '-q', `file://${repo}`, `c${n++}`], tmp));
   report('scaffold assemblyscript --no-install --no-git (ms)', scaffold, 'git clone of the same files', clone, 1);
+  // Context for the ratio above: Node's own start-up against the same clone.
+  report('node -e 0 (ms)', node0, 'git clone of the same files', clone);
 
   // 3. Module size of the example plugin, built as `istio-wasm build` does.
   const project = path.join(tmp, 'size');
