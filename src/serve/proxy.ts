@@ -285,25 +285,43 @@ async function respond(headers: HeaderMap, body: Uint8Array, chain: Chain, res: 
   res.end(method === 'HEAD' ? undefined : body);
 }
 
-/** Feeds a readable's chunks one at a time to an async step (paused while it runs); false stops. */
+/**
+ * Feeds a readable's chunks in order to an async step; false stops. Chunks queue up while a step
+ * runs; the stream is paused only when the queue grows (a plugin holding the body), which keeps
+ * the common case free of pause/resume round trips.
+ */
 function eachChunk(stream: http.IncomingMessage, step: (chunk: Buffer) => Promise<boolean>): Promise<void> {
   return new Promise((resolve) => {
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    let tail: Promise<boolean> = Promise.resolve(true);
+    let queued = 0;
+    let paused = false;
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
       resolve();
     };
     stream.on('data', (chunk: Buffer) => {
-      stream.pause();
-      step(chunk).then(
-        (go) => (go ? stream.resume() : finish()),
-        () => finish(),
-      );
+      queued++;
+      if (queued > 8 && !paused) {
+        paused = true;
+        stream.pause();
+      }
+      tail = tail.then(async (go) => {
+        if (!go || stopped) return false;
+        const next = await step(chunk).catch(() => false);
+        queued--;
+        if (paused && queued === 0) {
+          paused = false;
+          stream.resume();
+        }
+        if (!next) stop();
+        return next;
+      });
     });
-    stream.once('end', finish);
-    stream.once('error', finish);
-    stream.once('close', () => setImmediate(finish));
+    stream.once('end', () => void tail.then(stop));
+    stream.once('error', () => void tail.then(stop));
+    stream.once('close', () => void tail.then(() => setImmediate(stop)));
   });
 }
 

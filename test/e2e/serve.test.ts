@@ -64,6 +64,12 @@ describe('istio-wasm serve', () => {
     expect(seen.headers['x-wasm-plugin-request']).toBe('demo');
     expect(seen.headers['x-client']).toBe('c');
 
+    // A large body streams through both ways (many chunks, backpressure).
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    const echoed = await fetch(`${s.url}/big`, { method: 'POST', body: big });
+    expect(echoed.status).toBe(200);
+    expect(((await echoed.json()) as { body: string }).body.length).toBe(big.length);
+
     const denied = await fetch(`${s.url}/v2/secret`);
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toBe('Bearer');
@@ -74,7 +80,7 @@ describe('istio-wasm serve', () => {
 
     const stats = await (await fetch(s.statsUrl)).text();
     expect(stats).toMatch(/# TYPE example_requests_total counter/);
-    expect(stats).toMatch(/example_requests_total\{plugin="example-plugin"\} 2/);
+    expect(stats).toMatch(/example_requests_total\{plugin="example-plugin"\} 3/);
     expect(await s.stop()).toBe(0);
     expect(s.stderr()).toMatch(/stopped/);
   });
