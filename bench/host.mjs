@@ -221,8 +221,11 @@ export async function runHostBench(options = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const arg = (name, fallback) => {
+    // --name N or --name=N; anything unreadable keeps the default (bench/run.mjs passes flags only).
+    const eq = process.argv.find((a) => a.startsWith(`${name}=`));
     const at = process.argv.indexOf(name);
-    return at > 0 ? Number(process.argv[at + 1]) : fallback;
+    const value = Number(eq ? eq.slice(name.length + 1) : at > 0 ? process.argv[at + 1] : NaN);
+    return Number.isFinite(value) && value > 0 ? value : fallback;
   };
   const json = process.argv.includes('--json');
   const result = await runHostBench({ duration: arg('--duration', 5), connections: arg('--connections', 50), rounds: arg('--rounds', 2), quiet: json });
