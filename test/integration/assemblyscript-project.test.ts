@@ -61,6 +61,24 @@ describe('a generated AssemblyScript project', () => {
     expect(`${r.stdout}${r.stderr}`.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed/);
   });
 
+  it('the test example in its README runs as written', async () => {
+    const { writeFile, rm } = await import('node:fs/promises');
+    const readme = readFileSync(path.join(project, 'README.md'), 'utf8');
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toContain("from 'create-istio-wasm/testing'");
+    const file = path.join(project, 'test', 'readme-example.test.ts');
+    await writeFile(file, block ?? '');
+    try {
+      const r = spawnSync('npx', ['--no-install', 'vitest', 'run', 'test/readme-example.test.ts'], {
+        cwd: project, encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 120_000,
+      });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(`${r.stdout}${r.stderr}`.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests\s+1 passed/);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it('a build that fails to compile reports the compiler error and keeps the old module', async () => {
     const { writeFile, readFile } = await import('node:fs/promises');
     const source = path.join(project, 'assembly', 'index.ts');
