@@ -10,7 +10,7 @@ import { mergeLayers, renderDirectory, type RenderedFile } from './render.js';
 import type { RenderContext } from './render-context.js';
 import { projectConfig, pullPolicyFor, renderProjectFile } from './project-file.js';
 import { detectPackageManager, initGit, runInstall, type PackageManager, type QueuedStep } from './tasks.js';
-import { builtinTemplateNames, defaultTemplate, resolveTemplate, sharedTemplateDir, type ResolvedTemplate } from './templates.js';
+import { builtinTemplateNames, defaultTemplate, layersOf, resolveTemplate, templatesRoot, type ResolvedTemplate } from './templates.js';
 import { resolveValues, type ScaffoldValues, type ValueSources } from './values.js';
 import type { Prompter } from './prompter.js';
 import { configFileName } from '../project/schema.js';
@@ -85,12 +85,13 @@ export function renderContext(values: ScaffoldValues, template: ResolvedTemplate
   return context;
 }
 
-/** Renders every file of the project in memory: shared files, the template's, istio-wasm.yaml. */
+/** Renders every file of the project in memory: built-in layers, the template's, istio-wasm.yaml. */
 export async function renderProject(template: ResolvedTemplate, values: ScaffoldValues, cliSpec: string): Promise<RenderedFile[]> {
   const context = renderContext(values, template, cliSpec);
-  const shared = template.manifest.shared ? await renderDirectory(sharedTemplateDir, context, '_shared') : [];
-  const own = await renderDirectory(template.dir, context, template.source);
-  const files = mergeLayers(shared, own);
+  const layers: RenderedFile[][] = [];
+  for (const layer of layersOf(template.manifest)) layers.push(await renderDirectory(path.join(templatesRoot, layer), context, layer));
+  layers.push(await renderDirectory(template.dir, context, template.source));
+  const files = mergeLayers(...layers);
   if (!files.some((f) => f.path === configFileName)) {
     const config = projectConfig(values, template.manifest.language, context.module);
     files.push({ path: configFileName, contents: Buffer.from(renderProjectFile(config)), executable: false });

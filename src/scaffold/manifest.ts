@@ -31,6 +31,11 @@ export interface TemplateManifest {
    * template's own. Built-in templates do; a template from git or a directory opts in.
    */
   shared?: boolean;
+  /**
+   * More of create-istio-wasm's built-in layers (folders under templates/ starting with "_") to
+   * render before the template's own files, e.g. "_example-tests" for the example plugin's tests.
+   */
+  layers?: string[];
   variables?: TemplateVariable[];
 }
 

@@ -8,7 +8,6 @@ import { packageRoot } from '../version.js';
 import { manifestFileName, type TemplateManifest, type TemplateVariable } from './manifest.js';
 
 export const templatesRoot = path.join(packageRoot, 'templates');
-export const sharedTemplateDir = path.join(templatesRoot, '_shared');
 export const defaultTemplate = 'assemblyscript';
 
 /** A template ready to render: where its files are, its manifest, and how to clean up a clone. */
@@ -19,6 +18,16 @@ export interface ResolvedTemplate {
   dir: string;
   manifest: TemplateManifest;
   cleanup: () => Promise<void>;
+}
+
+/** Layers any template may include: folders under templates/ whose names start with "_". */
+export function builtinLayerNames(): string[] {
+  return readdirSync(templatesRoot).filter((n) => n.startsWith('_')).sort();
+}
+
+/** Layers a template renders before its own files, in order. */
+export function layersOf(manifest: TemplateManifest): string[] {
+  return [...(manifest.shared ? ['_shared'] : []), ...(manifest.layers ?? []).filter((l) => l !== '_shared')];
 }
 
 /** Names of the templates shipped in this package, first-class first. */
@@ -43,6 +52,11 @@ export async function readManifest(dir: string, source: string): Promise<Templat
   const manifest = data as TemplateManifest;
   const problems: string[] = [];
   if (typeof manifest.name !== 'string') problems.push('"name" must be a string');
+  for (const layer of manifest.layers ?? []) {
+    if (typeof layer !== 'string' || !layer.startsWith('_') || layer.includes('/') || !existsSync(path.join(templatesRoot, layer))) {
+      problems.push(`"layers" entry ${JSON.stringify(layer)} is not a built-in layer (${builtinLayerNames().join(', ')})`);
+    }
+  }
   if (!(languages as readonly string[]).includes(manifest.language)) problems.push(`"language" must be one of ${languages.join(', ')}`);
   for (const [i, v] of (manifest.variables ?? []).entries()) problems.push(...variableProblems(v, i));
   if (problems.length > 0) throw new CliError('TEMPLATE_INVALID', `${manifestFileName} of ${source}: ${problems.join('; ')}`);

@@ -81,3 +81,19 @@ describe('place', () => {
     expect(readdirSync(target).sort()).toEqual(['Makefile', 'notes']);
   });
 });
+
+describe('template manifests', () => {
+  it('accepts built-in layers and refuses anything else', async () => {
+    const { readManifest, layersOf } = await import('../../src/scaffold/templates.js');
+    const write = (m: object) => writeFile(path.join(dir, 'template.json'), JSON.stringify(m));
+    await write({ name: 't', description: 'd', language: 'rust', layers: ['_example-tests'] });
+    const manifest = await readManifest(dir, 't');
+    expect(layersOf({ ...manifest, shared: true })).toEqual(['_shared', '_example-tests']);
+    await write({ name: 't', description: 'd', language: 'rust', layers: ['../../etc'] });
+    await expect(readManifest(dir, 't')).rejects.toThrow(/"layers" entry "..\/..\/etc" is not a built-in layer/);
+    await write({ name: 't', description: 'd', language: 'cobol' });
+    await expect(readManifest(dir, 't')).rejects.toThrow(/"language" must be one of/);
+    await write({ name: 't', description: 'd', language: 'rust', variables: [{ name: 'x', type: 'choice', prompt: 'p' }] });
+    await expect(readManifest(dir, 't')).rejects.toThrow(/variables\[0\]\.choices/);
+  });
+});

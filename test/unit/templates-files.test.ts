@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import { mergeLayers, outputPath, renderDirectory } from '../../src/scaffold/render.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { TemplateManifest } from '../../src/scaffold/manifest.js';
@@ -39,8 +39,6 @@ const context: RenderContext = {
   versions,
 };
 
-const renamed: Record<string, string> = { _gitignore: '.gitignore', _dockerignore: '.dockerignore' };
-
 interface Rendered {
   dir: string;
   manifest: TemplateManifest;
@@ -50,37 +48,31 @@ interface Rendered {
   renderedFiles: string[];
 }
 
-/** The scaffolder's rules: `.hbs` rendered (strict) and stripped, `_gitignore` renamed, the rest copied. */
+async function hbsSources(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const source = path.join(rel, entry.name);
+    if (entry.isDirectory()) out.push(...(await hbsSources(root, source)));
+    else if (entry.name.endsWith('.hbs')) out.push(outputPath(source));
+  }
+  return out;
+}
+
+/** Renders a template with the scaffolder's own renderer: its layers (not _shared), then its files. */
 async function renderTemplate(name: string, out: string): Promise<Rendered> {
   const root = path.join(templatesDir, name);
   const manifest = JSON.parse(await readFile(path.join(root, 'template.json'), 'utf8')) as TemplateManifest;
-  const files: string[] = [];
-  const renderedFiles: string[] = [];
-  async function walk(rel: string): Promise<void> {
-    for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
-      const source = path.join(rel, entry.name);
-      if (entry.isDirectory()) {
-        await walk(source);
-        continue;
-      }
-      if (source === 'template.json') continue;
-      let target = source;
-      const bytes = await readFile(path.join(root, source));
-      let content: Buffer | string = bytes;
-      if (entry.name.endsWith('.hbs')) {
-        target = target.slice(0, -'.hbs'.length);
-        content = Handlebars.compile(bytes.toString('utf8'), { strict: true, noEscape: true })({ ...context, language: manifest.language });
-        renderedFiles.push(target);
-      }
-      const base = path.basename(target);
-      if (renamed[base]) target = path.join(path.dirname(target), renamed[base]);
-      await mkdir(path.dirname(path.join(out, target)), { recursive: true });
-      await writeFile(path.join(out, target), content);
-      files.push(target);
-    }
+  const ctx = { ...context, language: manifest.language };
+  const layers = [];
+  for (const layer of manifest.layers ?? []) layers.push(await renderDirectory(path.join(templatesDir, layer), ctx, layer));
+  layers.push(await renderDirectory(root, ctx, name));
+  const files = mergeLayers(...layers);
+  for (const file of files) {
+    await mkdir(path.dirname(path.join(out, file.path)), { recursive: true });
+    await writeFile(path.join(out, file.path), file.contents);
   }
-  await walk('');
-  return { dir: out, manifest, files: files.sort(), renderedFiles };
+  const renderedFiles = [await hbsSources(root), ...(await Promise.all((manifest.layers ?? []).map((l) => hbsSources(path.join(templatesDir, l)))))].flat();
+  return { dir: out, manifest, files: files.map((f) => f.path).sort(), renderedFiles };
 }
 
 /** Enough TOML for Cargo.toml and rust-toolchain.toml: tables, strings, booleans, numbers, arrays, inline tables. */
@@ -427,10 +419,13 @@ int main() {
   });
 });
 
-describe('the shared test file', () => {
-  it('is the same for every reference template', async () => {
-    const files = await Promise.all(Object.keys(languages).map((name) => readFile(path.join(templatesDir, name, 'test', 'plugin.test.ts'), 'utf8')));
-    expect(new Set(files).size).toBe(1);
-    expect(existsSync(path.join(templatesDir, 'rust', 'test', 'plugin.test.ts'))).toBe(true);
+describe('the example tests layer', () => {
+  it('is rendered into every reference template from one file', async () => {
+    for (const name of Object.keys(languages)) {
+      const manifest = JSON.parse(await readFile(path.join(templatesDir, name, 'template.json'), 'utf8')) as TemplateManifest;
+      expect(manifest.layers).toContain('_example-tests');
+      expect(existsSync(path.join(templatesDir, name, 'test', 'plugin.test.ts'))).toBe(false);
+    }
+    expect(existsSync(path.join(templatesDir, '_example-tests', 'test', 'plugin.test.ts'))).toBe(true);
   });
 });
