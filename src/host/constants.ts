@@ -48,12 +48,7 @@ export const StreamType = { HTTP_REQUEST: 0, HTTP_RESPONSE: 1, DOWNSTREAM: 2, UP
 export const MetricType = { COUNTER: 0, GAUGE: 1, HISTOGRAM: 2 } as const;
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
-export const abiMarkers = {
-  proxy_abi_version_0_1_0: '0.1.0',
-  proxy_abi_version_0_2_0: '0.2.0',
-  proxy_abi_version_0_2_1: '0.2.1',
-  proxy_abi_version_0_3_0: '0.3.0',
-} as const;
-export type AbiVersion = (typeof abiMarkers)[keyof typeof abiMarkers];
+// The ABI markers are shared with the module inspector (src/wasm), one list for both.
+export { abiMarkers, type AbiVersion } from '../wasm/abi.js';
 
 export type FailStrategy = 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
