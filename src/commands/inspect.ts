@@ -46,6 +46,14 @@ export function registerInspect(program: Command): void {
         if (report.problems.length > 0) process.exitCode = 1;
         return;
       }
+      if (/\.wasm$/i.test(target) || target.startsWith('.') || target.startsWith('/')) {
+        if (!existsSync(target)) {
+          const { CliError } = await import('../errors.js');
+          throw new CliError('FILE_NOT_FOUND', `${target} does not exist`, {
+            hint: 'pass a built module (e.g. build/plugin.wasm after `istio-wasm build`), an OCI layout directory, or an image reference',
+          });
+        }
+      }
       const { inspectImage } = await import('../oci/inspect-image.js');
       const { cancelSignal } = await import('../runtime.js');
       const inspection = await inspectImage(target, {
