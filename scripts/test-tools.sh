@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests talk to, only when one is missing:
 # the CNCF distribution registry, skopeo (an independent OCI client), htpasswd, buildah,
-# wabt/binaryen (wasm inspection), clang + lld + wasi-libc (a C plugin against the raw ABI), git,
+# wabt (wasm inspection), clang + lld + wasi-libc (a C plugin against the raw ABI), git,
 # kubectl (offline `kubectl patch --local` checks; Debian ships it as kubernetes-client).
 # Under CI=true a tool that cannot be installed fails the run; elsewhere it says what to install.
 set -euo pipefail
@@ -14,7 +14,6 @@ declare -A tools=(
   [wasm-validate]=wabt
   [wasm-objdump]=wabt
   [wat2wasm]=wabt
-  [wasm-opt]=binaryen
   [clang]=clang
   [wasm-ld]=lld
   [git]=git
