@@ -6,6 +6,7 @@ import { digestOf } from './image.js';
 import { manifestAccept, type Descriptor } from './media-types.js';
 import { apiHost, isLoopbackRegistry } from './reference.js';
 import type { Credentials } from './auth-files.js';
+import { httpRequest, type HttpResponse } from './http.js';
 
 /**
  * A client for the OCI distribution API (v1.1) on Node's fetch: /v2/ probe, Basic and Bearer auth
@@ -86,24 +87,13 @@ function withoutQuery(url: string): string {
   return q >= 0 ? `${url.slice(0, q)}?…` : url;
 }
 
-async function readErrorBody(response: Response): Promise<RegistryErrorBody | undefined> {
+async function readErrorBody(response: HttpResponse): Promise<RegistryErrorBody | undefined> {
   try {
     const text = await response.text();
     return JSON.parse(text) as RegistryErrorBody;
   } catch {
     return undefined;
   }
-}
-
-let insecureDispatcher: unknown;
-
-async function dispatcherFor(insecure: boolean): Promise<unknown> {
-  if (!insecure) return undefined;
-  if (!insecureDispatcher) {
-    const { Agent } = await import('undici');
-    insecureDispatcher = new Agent({ connect: { rejectUnauthorized: false } });
-  }
-  return insecureDispatcher;
 }
 
 export class RegistryClient {
@@ -237,7 +227,7 @@ export class RegistryClient {
   }
 
   /** One HTTP exchange with timeout and manual redirects; Authorization only to the same host. */
-  private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string): Promise<Response> {
+  private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string, onBodyProgress?: (sent: number) => void): Promise<HttpResponse> {
     let current = url;
     const origin = new URL(url).host;
     const timeoutMs = this.timeoutMs + (body ? Math.ceil(body.length / (1024 * 1024)) * 1000 : 0);
@@ -248,14 +238,10 @@ export class RegistryClient {
       if (!sameHost) delete sendHeaders.authorization;
       const signals = [AbortSignal.timeout(timeoutMs)];
       if (this.options.signal) signals.push(this.options.signal);
-      const init: RequestInit = { method, headers: sendHeaders, redirect: 'manual', signal: AbortSignal.any(signals) };
-      if (body) init.body = body;
-      const dispatcher = await dispatcherFor(Boolean(this.options.insecure));
-      if (dispatcher) (init as { dispatcher?: unknown }).dispatcher = dispatcher;
-      let response: Response;
+      let response: HttpResponse;
       this.requestCounts[method] = (this.requestCounts[method] ?? 0) + 1;
       try {
-        response = await fetch(current, init);
+        response = await httpRequest({ method, url: current, headers: sendHeaders, body, signal: AbortSignal.any(signals), insecure: this.options.insecure, onBodyProgress });
       } catch (error) {
         throwIfCancelled(this.options.signal);
         throw Object.assign(networkError(error, this.registry, this.scheme, timeoutMs), { networkCode: networkCode(error) });
@@ -278,7 +264,7 @@ export class RegistryClient {
   }
 
   /** A request with auth (answering one 401 challenge) and retries. */
-  private async request(options: RequestOptions): Promise<Response> {
+  private async request(options: RequestOptions): Promise<HttpResponse> {
     // No separate /v2/ probe: the first request learns the challenge from its 401 (one round trip less).
     const scopes = this.scopesFor(options);
     const attempts = options.noRetry ? 1 : 1 + (this.options.retries ?? 3);
@@ -437,7 +423,7 @@ export class RegistryClient {
     }
   }
 
-  private locationOf(response: Response, what: string, fallback?: string): string {
+  private locationOf(response: HttpResponse, what: string, fallback?: string): string {
     const location = response.headers.get('location');
     if (!location) {
       if (fallback) return fallback;
@@ -453,10 +439,7 @@ export class RegistryClient {
       const headers: Record<string, string> = {};
       const auth = this.auth?.scheme === 'basic' ? this.basicHeader() : [...this.tokens.values()][0] ? `Bearer ${[...this.tokens.values()][0]?.value}` : undefined;
       if (auth && new URL(location).host === new URL(this.baseUrl).host) headers.authorization = auth;
-      const init: RequestInit = { method: 'DELETE', headers, signal: AbortSignal.timeout(5_000) };
-      const dispatcher = await dispatcherFor(Boolean(this.options.insecure));
-      if (dispatcher) (init as { dispatcher?: unknown }).dispatcher = dispatcher;
-      const response = await fetch(location, init);
+      const response = await httpRequest({ method: 'DELETE', url: location, headers, signal: AbortSignal.timeout(5_000), insecure: this.options.insecure });
       this.log(`DELETE ${withoutQuery(location)} -> ${response.status}`);
       await response.body?.cancel();
     } catch {
@@ -491,7 +474,7 @@ export class RegistryClient {
 
   async getManifest(repository: string, reference: string): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }> {
     const response = await this.request({ method: 'GET', url: this.url(`${repository}/manifests/${reference}`), repository, headers: { accept: manifestAccept }, what: `manifest ${reference}`, ok: [200] });
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await response.bytes();
     const digest = digestOf(bytes);
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new CliError('DIGEST_MISMATCH', `the manifest ${reference} from ${this.registry} has digest ${digest}`, { hint: 'the registry or a proxy altered the content' });
@@ -521,7 +504,7 @@ export class RegistryClient {
   async getBlob(repository: string, descriptor: Descriptor, maxBytes = 512 * 1024 * 1024): Promise<Uint8Array> {
     if (descriptor.size > maxBytes) throw new CliError('TOO_LARGE', `blob ${descriptor.digest} is ${descriptor.size} bytes, over the ${maxBytes} limit`);
     const response = await this.request({ method: 'GET', url: this.url(`${repository}/blobs/${descriptor.digest}`), repository, what: `blob ${descriptor.digest.slice(0, 19)}`, ok: [200] });
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = await response.bytes();
     if (digestOf(bytes) !== descriptor.digest) {
       throw new CliError('DIGEST_MISMATCH', `blob ${descriptor.digest} from ${this.registry} does not match its digest`, { hint: 'the registry or a proxy altered the content' });
     }

@@ -1,0 +1,186 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/**
+ * The registry client's transport: node:http(s) with keep-alive agents, behind the small part of
+ * fetch's Response the client uses. Not fetch: loading Node's bundled undici (and its llhttp wasm)
+ * costs a short-lived CLI about 80 ms of start-up and exit, more than a whole local push.
+ * One connection per host is reused across requests (config, layer and manifest of a push).
+ */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Whole body, or chunks streamed as they come (sent with chunked transfer encoding). */
+  body?: Uint8Array | AsyncIterable<Uint8Array> | undefined;
+  signal?: AbortSignal | undefined;
+  insecure?: boolean | undefined;
+  /** Called as body bytes are handed to the socket (for byte-level progress). */
+  onBodyProgress?: ((sent: number) => void) | undefined;
+}
+
+export class HttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  readonly body: { cancel(): Promise<void> } | null;
+  private readonly message: http.IncomingMessage;
+
+  constructor(message: http.IncomingMessage) {
+    this.message = message;
+    this.status = message.statusCode ?? 0;
+    this.ok = this.status >= 200 && this.status < 300;
+    const raw = message.headers;
+    this.headers = {
+      get(name: string): string | null {
+        const value = raw[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+      },
+    };
+    this.body = { cancel: () => this.discard() };
+  }
+
+  /** Drops the body: small ones are read to the end so the connection goes back to the pool. */
+  private discard(): Promise<void> {
+    const m = this.message;
+    if (m.destroyed || m.readableEnded) return Promise.resolve();
+    if (m.complete) {
+      // Parsed already: reading it out is what hands the socket back to the pool.
+      m.resume();
+      return Promise.resolve();
+    }
+    const length = Number(m.headers['content-length'] ?? NaN);
+    if (!(length <= 64 * 1024)) {
+      m.destroy();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      m.on('end', resolve);
+      m.on('error', () => resolve());
+      m.on('close', resolve);
+      m.resume();
+    });
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of this.message) {
+      chunks.push(chunk as Buffer);
+      length += (chunk as Buffer).length;
+    }
+    const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+    return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.bytes();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  async text(): Promise<string> {
+    return Buffer.from(await this.bytes()).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
+
+const agents: { http?: http.Agent; https?: https.Agent; insecure?: https.Agent } = {};
+
+function agentFor(protocol: string, insecure: boolean): http.Agent {
+  const options = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 6, scheduling: 'lifo' as const };
+  if (protocol === 'http:') return (agents.http ??= new http.Agent(options));
+  if (insecure) return (agents.insecure ??= new https.Agent({ ...options, rejectUnauthorized: false }));
+  return (agents.https ??= new https.Agent(options));
+}
+
+/** One HTTP exchange. Rejects with the signal's reason when it aborts (as fetch does). */
+export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
+  const url = new URL(request.url);
+  const lib = url.protocol === 'https:' ? https : http;
+  const headers: Record<string, string> = { ...request.headers };
+  const body = request.body;
+  if (body instanceof Uint8Array) headers['content-length'] = String(body.length);
+  else if (body === undefined && !('content-length' in headers) && ['PUT', 'POST', 'PATCH'].includes(request.method)) headers['content-length'] = '0';
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const signal = request.signal;
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      reject(signal?.aborted ? signal.reason : error);
+    };
+    const req = lib.request(
+      url,
+      { method: request.method, headers, agent: agentFor(url.protocol, Boolean(request.insecure)), ...(signal ? { signal } : {}) },
+      (message) => {
+        if (settled) {
+          message.destroy();
+          return;
+        }
+        settled = true;
+        resolve(new HttpResponse(message));
+      },
+    );
+    req.on('error', fail);
+    if (body === undefined) {
+      req.end();
+    } else if (body instanceof Uint8Array) {
+      if (request.onBodyProgress && body.length > 1024 * 1024) {
+        // Written in 1 MiB pieces so progress follows the socket, not the call.
+        let offset = 0;
+        const step = 1024 * 1024;
+        const writeNext = () => {
+          while (offset < body.length) {
+            const end = Math.min(body.length, offset + step);
+            const piece = body.subarray(offset, end);
+            offset = end;
+            const sentSoFar = offset;
+            const more = req.write(piece, () => request.onBodyProgress?.(sentSoFar));
+            if (!more) {
+              req.once('drain', writeNext);
+              return;
+            }
+          }
+          req.end();
+        };
+        writeNext();
+      } else {
+        req.end(body);
+      }
+    } else {
+      void (async () => {
+        let sent = 0;
+        try {
+          for await (const chunk of body) {
+            if (req.destroyed) return;
+            sent += chunk.length;
+            const sentSoFar = sent;
+            if (!req.write(chunk, () => request.onBodyProgress?.(sentSoFar))) {
+              await new Promise<void>((r) => {
+                const done = () => {
+                  req.off('drain', done);
+                  req.off('close', done);
+                  r();
+                };
+                req.on('drain', done);
+                req.on('close', done);
+              });
+            }
+          }
+          req.end();
+        } catch (error) {
+          req.destroy(error as Error);
+          fail(error);
+        }
+      })();
+    }
+  });
+}
