@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipLevel, pieceSize } from './gzip.js';
 import { sha256Hex } from './image.js';
 
 /**
@@ -18,8 +19,16 @@ function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'istio-wasm', 'images');
 }
 
+/**
+ * Bump when the bytes buildImage makes for the same module change (tar, gzip, config, manifest).
+ * The key also holds the gzip parameters and zlib's version: a manifest built by another
+ * compressor would still be a valid image, but not the one this build reproduces.
+ */
+export const imageFormatVersion = 2;
+
 export function cacheKey(wasmSha256: string, options: Record<string, unknown>): string {
-  return sha256Hex(new TextEncoder().encode(JSON.stringify({ v: 1, wasmSha256, ...options })));
+  const format = { v: imageFormatVersion, gzip: [gzipLevel, pieceSize], zlib: process.versions.zlib };
+  return sha256Hex(new TextEncoder().encode(JSON.stringify({ ...format, wasmSha256, ...options })));
 }
 
 export async function readCachedImage(key: string): Promise<CachedImage | undefined> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createTar } from './tar.js';
-import { gzipReproducible } from './gzip.js';
+import { gzipReproducible, gzipReproducibleAsync } from './gzip.js';
 import { mediaTypes, type Descriptor } from './media-types.js';
 
 /**
@@ -63,7 +63,16 @@ export function isWasmModule(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 }
 
-export function buildImage(wasm: Uint8Array, options: BuildOptions = {}): BuiltImage {
+/** The same image as buildImage; the layer is compressed in parallel while the tar is hashed. */
+export async function buildImageAsync(wasm: Uint8Array, options: BuildOptions = {}): Promise<BuiltImage> {
+  if ((options.variant ?? 'compat') === 'wasm') return buildImage(wasm, options);
+  const tar = createTar([{ name: 'plugin.wasm', data: wasm, mtime: options.epoch ?? defaultEpoch() }]);
+  const gzipped = gzipReproducibleAsync(tar);
+  const diffId = digestOf(tar);
+  return buildImage(wasm, options, { tar, diffId, gzipped: await gzipped });
+}
+
+export function buildImage(wasm: Uint8Array, options: BuildOptions = {}, layer?: { tar: Uint8Array; diffId: string; gzipped: Uint8Array }): BuiltImage {
   const variant = options.variant ?? 'compat';
   const epoch = options.epoch ?? defaultEpoch();
   const created = new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
@@ -89,15 +98,15 @@ export function buildImage(wasm: Uint8Array, options: BuildOptions = {}): BuiltI
     };
     return { variant, manifest: blobOf(mediaTypes.ociManifest, encoder.encode(JSON.stringify(manifestJson))), config, layers: [config, module], wasmSha256 };
   }
-  const tar = createTar([{ name: 'plugin.wasm', data: wasm, mtime: epoch }]);
+  const tar = layer?.tar ?? createTar([{ name: 'plugin.wasm', data: wasm, mtime: epoch }]);
   const docker = variant === 'docker';
-  const layer = blobOf(docker ? mediaTypes.dockerLayerTarGzip : mediaTypes.ociLayerTarGzip, gzipReproducible(tar));
+  const layerBlob = blobOf(docker ? mediaTypes.dockerLayerTarGzip : mediaTypes.ociLayerTarGzip, layer?.gzipped ?? gzipReproducible(tar));
   const configJson = {
     created,
     architecture: 'amd64',
     os: 'linux',
     config: {},
-    rootfs: { type: 'layers', diff_ids: [digestOf(tar)] },
+    rootfs: { type: 'layers', diff_ids: [layer?.diffId ?? digestOf(tar)] },
     history: [{ created, created_by: 'istio-wasm package (plugin.wasm)' }],
   };
   const config = blobOf(docker ? mediaTypes.dockerConfig : mediaTypes.ociConfig, encoder.encode(JSON.stringify(configJson)));
@@ -105,11 +114,11 @@ export function buildImage(wasm: Uint8Array, options: BuildOptions = {}): BuiltI
     schemaVersion: 2,
     mediaType: docker ? mediaTypes.dockerManifest : mediaTypes.ociManifest,
     config: config.descriptor,
-    layers: [layer.descriptor],
+    layers: [layerBlob.descriptor],
   };
   if (!docker) manifestJson.annotations = { 'module.wasm.image/variant': 'compat' };
   const manifestType = docker ? mediaTypes.dockerManifest : mediaTypes.ociManifest;
-  return { variant, manifest: blobOf(manifestType, encoder.encode(JSON.stringify(manifestJson))), config, layers: [layer], wasmSha256 };
+  return { variant, manifest: blobOf(manifestType, encoder.encode(JSON.stringify(manifestJson))), config, layers: [layerBlob], wasmSha256 };
 }
 
 /** Every blob of the image except the manifest, without duplicates (the wasm config is also a layer). */

@@ -1,9 +1,9 @@
 import { CancelledError } from '../errors.js';
 import type { AuthInfo, ProgressEvent } from './client.js';
 import { checkModuleBytes } from './extract.js';
-import { blobOf, buildImage, imageBlobs, sha256Hex, type Blob, type BuiltImage, type Variant } from './image.js';
+import { blobOf, buildImageAsync, digestOf, imageBlobs, sha256Hex, type Blob, type BuiltImage, type Variant } from './image.js';
 import { cacheKey, readCachedImage, writeCachedImage, type CachedImage } from './image-cache.js';
-import type { Descriptor, Manifest } from './media-types.js';
+import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { formatReference, type ImageReference } from './reference.js';
 import { connect, type RemoteOptions } from './session.js';
 
@@ -50,17 +50,25 @@ function planFromImage(image: BuiltImage): PushPlan {
   return { manifest: image.manifest, blobs: imageBlobs(image).map((b) => b.descriptor) };
 }
 
-function planFromCache(cached: CachedImage): PushPlan | undefined {
+/**
+ * A cached manifest is used only when it is self-consistent and says what this push would build:
+ * the media type of the variant, the config bytes the manifest names, and (wasm variant) the module
+ * itself as a layer. Anything else is ignored and the image rebuilt.
+ */
+function planFromCache(cached: CachedImage, variant: Variant, wasmSha256: string): PushPlan | undefined {
   try {
     const manifest = JSON.parse(new TextDecoder().decode(cached.manifest)) as Manifest;
+    const expectedType = variant === 'docker' ? mediaTypes.dockerManifest : mediaTypes.ociManifest;
+    if (manifest.mediaType !== expectedType || !manifest.config || manifest.config.digest !== digestOf(cached.config)) return undefined;
+    if (variant === 'wasm' && !(manifest.layers ?? []).some((l) => l.digest === `sha256:${wasmSha256}`)) return undefined;
+    if (variant !== 'wasm' && (manifest.layers?.length !== 1 || manifest.annotations?.['module.wasm.image/variant'] !== (variant === 'docker' ? undefined : 'compat'))) return undefined;
     const seen = new Set<string>();
     const blobs: Descriptor[] = [];
-    for (const d of [...(manifest.layers ?? []), ...(manifest.config ? [manifest.config] : [])]) {
+    for (const d of [...(manifest.layers ?? []), manifest.config]) {
       if (seen.has(d.digest)) continue;
       seen.add(d.digest);
       blobs.push(d);
     }
-    if (!manifest.mediaType || blobs.length === 0) return undefined;
     return { manifest: blobOf(manifest.mediaType, cached.manifest), blobs };
   } catch {
     return undefined;
@@ -69,19 +77,20 @@ function planFromCache(cached: CachedImage): PushPlan | undefined {
 
 export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: PushOptions = {}): Promise<PushResult> {
   checkModuleBytes(wasm, 'the module');
-  const buildOptions = { ...(options.variant ? { variant: options.variant } : {}), ...(options.rootIds ? { rootIds: options.rootIds } : {}) };
+  const variant = options.variant ?? 'compat';
+  const buildOptions = { variant, ...(options.rootIds ? { rootIds: options.rootIds } : {}) };
   const wasmSha256 = sha256Hex(wasm);
-  const key = cacheKey(wasmSha256, { variant: options.variant ?? 'compat', rootIds: options.rootIds ?? [], epoch: process.env.SOURCE_DATE_EPOCH ?? '' });
-  let built: BuiltImage | undefined;
-  const build = (): BuiltImage => {
-    if (!built) {
-      built = buildImage(wasm, { ...buildOptions, wasmSha256 });
-      void writeCachedImage(key, { manifest: built.manifest.data, config: built.config.data });
-    }
+  const key = cacheKey(wasmSha256, { variant, rootIds: options.rootIds ?? [], epoch: process.env.SOURCE_DATE_EPOCH ?? '' });
+  let built: Promise<BuiltImage> | undefined;
+  const build = (): Promise<BuiltImage> => {
+    built ??= buildImageAsync(wasm, { ...buildOptions, wasmSha256 }).then((image) => {
+      void writeCachedImage(key, { manifest: image.manifest.data, config: image.config.data });
+      return image;
+    });
     return built;
   };
   const cached = await readCachedImage(key);
-  let plan = (cached && planFromCache(cached)) ?? planFromImage(build());
+  const fromCache = cached ? planFromCache(cached, variant, wasmSha256) : undefined;
   const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
   const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
   const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
@@ -94,14 +103,25 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
       const present = await Promise.all(blobs.map((d) => client.blobExists(ref.repository, d.digest, 'pull,push')));
       return blobs.filter((_, i) => !present[i]);
     };
-    let missing = await missingOf(plan.blobs);
-    if (missing.length > 0 && !built) {
-      // The cache only knows digests: build the blobs (and trust the build if it differs).
-      const image = build();
-      if (image.manifest.descriptor.digest !== plan.manifest.descriptor.digest) {
-        plan = planFromImage(image);
-        missing = await missingOf(plan.blobs);
+    // What the tag names now, asked alongside the blob HEADs (or while the layer compresses): it
+    // also opens the connection and fetches the token early.
+    const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
+    let plan: PushPlan;
+    let missing: Descriptor[];
+    if (fromCache) {
+      plan = fromCache;
+      missing = await missingOf(plan.blobs);
+      if (missing.length > 0) {
+        // The cache only knows digests: build the blobs (and trust the build if it differs).
+        const image = await build();
+        if (image.manifest.descriptor.digest !== plan.manifest.descriptor.digest) {
+          plan = planFromImage(image);
+          missing = await missingOf(plan.blobs);
+        }
       }
+    } else {
+      plan = planFromImage(await build());
+      missing = await missingOf(plan.blobs);
     }
     skipped = plan.blobs.length - missing.length;
     for (const d of plan.blobs) if (!missing.includes(d)) options.onProgress?.({ phase: 'skip', digest: d.digest, sent: d.size, total: d.size });
@@ -113,7 +133,7 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
           options.onProgress?.({ phase: 'mount', digest, sent: size, total: size });
           return;
         }
-        const blob = imageBlobs(build()).find((b) => b.descriptor.digest === digest);
+        const blob = imageBlobs(await build()).find((b) => b.descriptor.digest === digest);
         if (!blob) throw new Error(`internal: blob ${digest} not built`);
         await client.uploadBlob(ref.repository, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }));
         uploaded++;
@@ -124,8 +144,8 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
     if (failed) throw failed.reason;
     // Re-push of an unchanged image: the tag already names this manifest, nothing to write.
     const manifest = plan.manifest;
-    // After an upload the tag cannot already name this manifest: skip the HEAD.
-    const current = reference.startsWith('sha256:') || uploaded + mounted > 0 ? undefined : await client.headManifest(ref.repository, reference);
+    // After an upload the tag cannot already name this manifest.
+    const current = uploaded + mounted > 0 ? undefined : await currentManifest;
     const manifestUnchanged = current?.digest === manifest.descriptor.digest;
     const digest = manifestUnchanged ? manifest.descriptor.digest : await client.putManifest(ref.repository, reference, manifest.data, manifest.descriptor.mediaType);
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest } : tagged;
@@ -135,7 +155,7 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
       url: `oci://${formatReference(pushed)}`,
       wasmSha256: digest.slice('sha256:'.length),
       moduleSha256: wasmSha256,
-      variant: options.variant ?? 'compat',
+      variant,
       uploaded,
       skipped,
       mounted,
