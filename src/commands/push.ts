@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
+import type { PushOptions as PushImageOptions } from '../oci/push.js';
 import { debug, info, json, result, success, warn } from '../ui/output.js';
 
 interface PushOptions {
@@ -9,6 +12,15 @@ interface PushOptions {
   insecure?: boolean;
   variant?: 'compat' | 'wasm' | 'docker';
   json?: boolean;
+  layout?: string;
+}
+
+/** Whether an istio-wasm.yaml is here or above (the project loader, and its YAML parser, load only then). */
+function inProject(cwd: string): boolean {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'istio-wasm.yaml'))) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
 }
 
 export function registerPush(program: Command): void {
@@ -21,6 +33,7 @@ export function registerPush(program: Command): void {
     .option('--plain-http', 'talk to the registry over HTTP (automatic for localhost and 127.0.0.1)')
     .option('--insecure', 'skip TLS certificate verification')
     .addOption(new Option('--variant <variant>', 'image format').choices(['compat', 'wasm', 'docker']).default('compat'))
+    .option('--layout <dir[:tag]>', 'push the image of an OCI layout or oci-archive (from `istio-wasm package`) instead of building it from the .wasm')
     .option('--json', 'print {"image","digest","url","wasmSha256"} on stdout')
     .addHelpText(
       'after',
@@ -36,17 +49,22 @@ export function registerPush(program: Command): void {
       ].join('\n'),
     )
     .action(async (image: string | undefined, opts: PushOptions) => {
-      const { tryLoadProject } = await import('../project/load.js');
+      const tryLoadProject = async (dir: string) => (inProject(dir) ? (await import('../project/load.js')).tryLoadProject(dir) : undefined);
       const { resolveImage } = await import('../project/image.js');
       const { readModuleFile, formatBytes } = await import('../oci/module-file.js');
-      const { pushImage } = await import('../oci/push.js');
+      const { pushImage, pushLayout } = await import('../oci/push.js');
       const { readLastPush, writeLastPush } = await import('../oci/last-push.js');
       const { isMutableTag, parseReference } = await import('../oci/reference.js');
       const { cancelSignal } = await import('../runtime.js');
       const cwd = process.cwd();
       const project = await tryLoadProject(cwd);
       const { reference } = resolveImage({ flag: image, env: process.env, config: project?.config.image });
-      const { file, bytes } = await readModuleFile(opts.wasm, project, cwd);
+      let layout: { dir: string; tag: string | undefined } | undefined;
+      if (opts.layout) {
+        const m = /^(.*?):([A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(opts.layout);
+        layout = m && m[1] ? { dir: m[1], tag: m[2] } : { dir: opts.layout, tag: undefined };
+      }
+      const { file, bytes } = layout ? { file: layout.dir, bytes: undefined } : await readModuleFile(opts.wasm, project, cwd);
 
       let mountFrom: string | undefined;
       const last = project ? await readLastPush(project.root) : undefined;
@@ -61,8 +79,8 @@ export function registerPush(program: Command): void {
 
       const tty = process.stderr.isTTY === true && !opts.json;
       const large = 4 * 1024 * 1024;
-      info(`pushing ${file} (${formatBytes(bytes.length)}) to ${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`);
-      const pushed = await pushImage(bytes, reference, {
+      info(`pushing ${file}${bytes ? ` (${formatBytes(bytes.length)})` : ''} to ${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`);
+      const pushOptions: PushImageOptions = {
         authfile: opts.authfile,
         creds: opts.creds,
         plainHttp: opts.plainHttp,
@@ -78,7 +96,8 @@ export function registerPush(program: Command): void {
           else if (tty && event.total >= large) process.stderr.write(`\r  ${short} ${formatBytes(event.sent)} / ${formatBytes(event.total)}${event.sent === event.total ? '\n' : ''}`);
           else if (event.sent === event.total) info(`  uploaded ${short} (${formatBytes(event.total)})`);
         },
-      });
+      };
+      const pushed = layout ? await pushLayout(path.resolve(cwd, layout.dir), layout.tag, reference, pushOptions) : await pushImage(bytes!, reference, pushOptions);
       for (const w of pushed.warnings) warn(w);
 
       const policy = project?.config.wasmPlugin.imagePullPolicy;
@@ -113,7 +132,7 @@ export function registerPush(program: Command): void {
           `digest:  ${pushed.digest}`,
           'WasmPlugin:',
           `  url: ${pushed.url}`,
-          `  sha256: ${pushed.wasmSha256}   # the manifest digest; the .wasm itself is sha256:${pushed.moduleSha256}`,
+          `  sha256: ${pushed.wasmSha256}   # the manifest digest${pushed.moduleSha256 ? `; the .wasm itself is sha256:${pushed.moduleSha256}` : ', not the hash of the .wasm'}`,
         ].join('\n'),
       );
     });

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 
 /**
  * The registry client's transport: node:http(s) with keep-alive agents, behind the small part of
@@ -89,18 +89,21 @@ export class HttpResponse {
 }
 
 const agents: { http?: http.Agent; https?: https.Agent; insecure?: https.Agent } = {};
+// node:https (and TLS) loads only for https registries: a loopback push never pays for it.
+let httpsModule: typeof https | undefined;
 
 function agentFor(protocol: string, insecure: boolean): http.Agent {
   const options = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 6, scheduling: 'lifo' as const };
-  if (protocol === 'http:') return (agents.http ??= new http.Agent(options));
-  if (insecure) return (agents.insecure ??= new https.Agent({ ...options, rejectUnauthorized: false }));
-  return (agents.https ??= new https.Agent(options));
+  if (protocol === 'http:' || !httpsModule) return (agents.http ??= new http.Agent(options));
+  if (insecure) return (agents.insecure ??= new httpsModule.Agent({ ...options, rejectUnauthorized: false }));
+  return (agents.https ??= new httpsModule.Agent(options));
 }
 
 /** One HTTP exchange. Rejects with the signal's reason when it aborts (as fetch does). */
-export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
+export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const url = new URL(request.url);
-  const lib = url.protocol === 'https:' ? https : http;
+  if (url.protocol === 'https:') httpsModule ??= (await import('node:https')).default;
+  const lib = url.protocol === 'https:' ? httpsModule! : http;
   const headers: Record<string, string> = { ...request.headers };
   const body = request.body;
   if (body instanceof Uint8Array) headers['content-length'] = String(body.length);

@@ -1,10 +1,11 @@
-import { CancelledError } from '../errors.js';
+import { CancelledError, CliError } from '../errors.js';
 import type { AuthInfo, ProgressEvent } from './client.js';
 import { checkModuleBytes } from './extract.js';
 import { blobOf, buildImageAsync, digestOf, imageBlobs, sha256Hex, type Blob, type BuiltImage, type Variant } from './image.js';
 import { cacheKey, readCachedImage, writeCachedImage, type CachedImage } from './image-cache.js';
 import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { formatReference, type ImageReference } from './reference.js';
+import type { RegistryClient } from './client.js';
 import { connect, type RemoteOptions } from './session.js';
 
 /**
@@ -75,6 +76,57 @@ function planFromCache(cached: CachedImage, variant: Variant, wasmSha256: string
   }
 }
 
+interface Sent {
+  uploaded: number;
+  skipped: number;
+  mounted: number;
+  bytesUploaded: number;
+  digest: string;
+  manifestUnchanged: boolean;
+}
+
+/** Blobs the registry lacks (mounted or uploaded, in parallel), then the manifest unless the tag already names it. */
+async function sendImage(
+  client: RegistryClient,
+  ref: ImageReference,
+  reference: string,
+  plan: PushPlan,
+  missing: Descriptor[],
+  currentManifest: Promise<{ digest: string } | undefined>,
+  blobOfDigest: (digest: string) => Promise<Blob | undefined>,
+  options: PushOptions,
+): Promise<Sent> {
+  let uploaded = 0;
+  let mounted = 0;
+  let bytesUploaded = 0;
+  const skipped = plan.blobs.length - missing.length;
+  for (const d of plan.blobs) if (!missing.includes(d)) options.onProgress?.({ phase: 'skip', digest: d.digest, sent: d.size, total: d.size });
+    const settled = await Promise.allSettled(
+      missing.map(async (descriptor) => {
+        const { digest, size } = descriptor;
+        if (options.mountFrom && options.mountFrom !== ref.repository && (await client.mountBlob(ref.repository, digest, options.mountFrom))) {
+          mounted++;
+          options.onProgress?.({ phase: 'mount', digest, sent: size, total: size });
+          return;
+        }
+        const blob = await blobOfDigest(digest);
+        if (!blob) throw new Error(`internal: blob ${digest} not built`);
+        await client.uploadBlob(ref.repository, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }));
+        uploaded++;
+        bytesUploaded += size;
+      }),
+    );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    // Re-push of an unchanged image: the tag already names this manifest, nothing to write.
+    const manifest = plan.manifest;
+    // After an upload the tag cannot already name this manifest.
+    const current = uploaded + mounted > 0 ? undefined : await currentManifest;
+    const manifestUnchanged = current?.digest === manifest.descriptor.digest;
+    const digest = manifestUnchanged ? manifest.descriptor.digest : await client.putManifest(ref.repository, reference, manifest.data, manifest.descriptor.mediaType);
+  return { uploaded, skipped, mounted, bytesUploaded, digest, manifestUnchanged };
+}
+
 export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: PushOptions = {}): Promise<PushResult> {
   checkModuleBytes(wasm, 'the module');
   const variant = options.variant ?? 'compat';
@@ -123,31 +175,9 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
       plan = planFromImage(await build());
       missing = await missingOf(plan.blobs);
     }
-    skipped = plan.blobs.length - missing.length;
-    for (const d of plan.blobs) if (!missing.includes(d)) options.onProgress?.({ phase: 'skip', digest: d.digest, sent: d.size, total: d.size });
-    const settled = await Promise.allSettled(
-      missing.map(async (descriptor) => {
-        const { digest, size } = descriptor;
-        if (options.mountFrom && options.mountFrom !== ref.repository && (await client.mountBlob(ref.repository, digest, options.mountFrom))) {
-          mounted++;
-          options.onProgress?.({ phase: 'mount', digest, sent: size, total: size });
-          return;
-        }
-        const blob = imageBlobs(await build()).find((b) => b.descriptor.digest === digest);
-        if (!blob) throw new Error(`internal: blob ${digest} not built`);
-        await client.uploadBlob(ref.repository, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }));
-        uploaded++;
-        bytesUploaded += size;
-      }),
-    );
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    // Re-push of an unchanged image: the tag already names this manifest, nothing to write.
-    const manifest = plan.manifest;
-    // After an upload the tag cannot already name this manifest.
-    const current = uploaded + mounted > 0 ? undefined : await currentManifest;
-    const manifestUnchanged = current?.digest === manifest.descriptor.digest;
-    const digest = manifestUnchanged ? manifest.descriptor.digest : await client.putManifest(ref.repository, reference, manifest.data, manifest.descriptor.mediaType);
+    const sent = await sendImage(client, ref, reference, plan, missing, currentManifest, async (digest) => imageBlobs(await build()).find((blob) => blob.descriptor.digest === digest), options);
+    ({ uploaded, skipped, mounted, bytesUploaded } = sent);
+    const { digest, manifestUnchanged } = sent;
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest } : tagged;
     return {
       image: formatReference(pushed),
@@ -161,6 +191,75 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
       mounted,
       bytesUploaded,
       manifestUnchanged,
+      challenge: client.knownAuth(),
+      warnings: client.warnings,
+      requestCounts: client.requestCounts,
+    };
+  } catch (error) {
+    await client.cancelOpenUploads();
+    if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new CancelledError();
+    throw error;
+  }
+}
+
+/**
+ * Pushes an image from an OCI layout directory or oci-archive (what `istio-wasm package` writes, or
+ * any single-manifest layout): the image named `tag` there, else its only image. Blobs are read and
+ * checked against their digests only when the registry lacks them.
+ */
+export async function pushLayout(input: string, tag: string | undefined, ref: ImageReference, options: PushOptions = {}): Promise<PushResult> {
+  const { openLayout } = await import('./layout.js');
+  const { isIndexMediaType } = await import('./media-types.js');
+  const layout = await openLayout(input);
+  const named = tag ? layout.index.manifests.filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag) : layout.index.manifests;
+  if (named.length !== 1) {
+    throw new CliError('LAYOUT_INVALID', tag ? `the layout ${input} has no image tagged ${tag}` : `the layout ${input} holds ${named.length} images; say which with DIR:TAG`, {
+      hint: 'list them with `skopeo inspect --raw oci:DIR`, or package one with `istio-wasm package --output DIR --tag TAG`',
+    });
+  }
+  const readChecked = async (descriptor: Descriptor): Promise<Uint8Array> => {
+    const data = await layout.readBlob(descriptor.digest);
+    if (digestOf(data) !== descriptor.digest) throw new CliError('DIGEST_MISMATCH', `blob ${descriptor.digest} in ${input} does not match its digest`, { hint: 'the layout was altered; package it again' });
+    return data;
+  };
+  const manifestDescriptor = named[0]!;
+  if (isIndexMediaType(manifestDescriptor.mediaType)) throw new CliError('LAYOUT_INVALID', `the image in ${input} is an index; Istio plugins are single manifests`, { hint: 'package the plugin with `istio-wasm package`' });
+  const manifestBytes = await readChecked(manifestDescriptor);
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as Manifest;
+  const mediaType = manifest.mediaType ?? manifestDescriptor.mediaType;
+  const seen = new Set<string>();
+  const blobs: Descriptor[] = [];
+  for (const d of [...(manifest.layers ?? []), ...(manifest.config ? [manifest.config] : [])]) {
+    if (seen.has(d.digest)) continue;
+    seen.add(d.digest);
+    blobs.push(d);
+  }
+  const plan: PushPlan = { manifest: blobOf(mediaType, manifestBytes), blobs };
+  const variant: Variant = mediaType === mediaTypes.dockerManifest ? 'docker' : (manifest.layers ?? []).some((l) => l.mediaType === mediaTypes.wasmContentLayer) ? 'wasm' : 'compat';
+  const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
+  const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
+  const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
+  try {
+    const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
+    const present = await Promise.all(blobs.map((d) => client.blobExists(ref.repository, d.digest, 'pull,push')));
+    const missing = blobs.filter((_, i) => !present[i]);
+    const sent = await sendImage(client, ref, reference, plan, missing, currentManifest, async (digest) => {
+      const descriptor = blobs.find((d) => d.digest === digest);
+      return descriptor ? { descriptor, data: await readChecked(descriptor) } : undefined;
+    }, options);
+    const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest: sent.digest } : tagged;
+    return {
+      image: formatReference(pushed),
+      digest: sent.digest,
+      url: `oci://${formatReference(pushed)}`,
+      wasmSha256: sent.digest.slice('sha256:'.length),
+      moduleSha256: variant === 'wasm' ? ((manifest.layers ?? []).find((l) => l.mediaType === mediaTypes.wasmContentLayer)?.digest.slice(7) ?? '') : '',
+      variant,
+      uploaded: sent.uploaded,
+      skipped: sent.skipped,
+      mounted: sent.mounted,
+      bytesUploaded: sent.bytesUploaded,
+      manifestUnchanged: sent.manifestUnchanged,
       challenge: client.knownAuth(),
       warnings: client.warnings,
       requestCounts: client.requestCounts,

@@ -99,6 +99,18 @@ describe.skipIf(!ready)('push to an anonymous registry', () => {
     expect(remote).toMatchObject({ variant: 'compat', digest, source: 'registry' });
     expect(remote.module.size).toBe(wasm.length);
     expect(await resolveManifestDigest(parseReference(`${registry.host}/wasm/from-layout:v1`), {})).toEqual({ digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', challenge: { scheme: 'none' } });
+
+    // istio-wasm push --layout sends the layout's image as is (same digest as a push of the .wasm).
+    for (const [source, name] of [[`${layoutDir}:v1`, 'ours-layout'], [archive, 'ours-archive']] as const) {
+      const pushed = await runCli(['push', `${registry.host}/wasm/${name}:v1`, '--layout', source, '--json'], { env: env() });
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(JSON.parse(pushed.stdout)).toMatchObject({ digest, wasmSha256: digest.slice(7) });
+      const copied = await checkWithSkopeo(`${registry.host}/wasm/${name}:v1`, digest, path.join(dir, `copy-${name}`));
+      expect(Buffer.from(copied.module).equals(Buffer.from(wasm))).toBe(true);
+    }
+    const wrongTag = await runCli(['push', `${registry.host}/wasm/ours-layout:v2`, '--layout', `${layoutDir}:v9`], { env: env() });
+    expect(wrongTag.code).toBe(1);
+    expect(wrongTag.stderr).toContain('has no image tagged v9');
   });
 
   it('records the last push in a project and warns about a mutable tag with IfNotPresent', async () => {
