@@ -59,6 +59,7 @@ interface RequestOptions {
   ok: number[];
   /** No retry (for requests whose repetition is not safe). */
   noRetry?: boolean;
+  onBodyProgress?: (sent: number) => void;
 }
 
 interface Token {
@@ -273,7 +274,7 @@ export class RegistryClient {
       if (attempt > 0) await sleep(Math.min(4_000, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5), this.options.signal);
       try {
         let authorization = await this.authorization(scopes);
-        let response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what);
+        let response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what, options.onBodyProgress);
         if (response.status === 401) {
           const challenge = this.authFromChallenge(response.headers.get('www-authenticate'));
           await response.body?.cancel();
@@ -282,7 +283,7 @@ export class RegistryClient {
           this.auth = challenge;
           // A fresh token only when the one sent was refused (parallel first requests share one).
           authorization = await this.authorization(scopes, authorization !== undefined);
-          response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what);
+          response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what, options.onBodyProgress);
           if (response.status === 401) {
             await response.body?.cancel();
             throw authFailed(this.registry, this.options.credentials ? undefined : 'no credentials found');
@@ -380,19 +381,52 @@ export class RegistryClient {
       if (data.length > monolithicLimit) {
         const chunkSize = Math.max(1, this.options.chunkSize ?? 16 * 1024 * 1024);
         let offset = 0;
+        let resumes = 0;
         while (offset < data.length) {
           const end = Math.min(data.length, offset + chunkSize);
-          const response = await this.request({
-            method: 'PATCH',
-            url: location,
-            repository,
-            actions: 'pull,push',
-            headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${end - 1}` },
-            body: data.subarray(offset, end),
-            what: `upload of ${short}`,
-            ok: [202, 204],
-            noRetry: true,
-          });
+          let response: HttpResponse;
+          try {
+            response = await this.request({
+              method: 'PATCH',
+              url: location,
+              repository,
+              actions: 'pull,push',
+              headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${end - 1}` },
+              body: data.subarray(offset, end),
+              what: `upload of ${short}`,
+              ok: [202, 204],
+              noRetry: true,
+              onBodyProgress: (sent) => onProgress?.({ digest, sent: Math.min(offset + sent, end), total: data.length }),
+            });
+          } catch (error) {
+            // The connection broke mid-PATCH: ask the session how much it kept, and go on from there.
+            const code = (error as { networkCode?: string }).networkCode;
+            if (!code || !retryableNetworkCodes.has(code) || resumes >= (this.options.retries ?? 3)) throw error;
+            resumes++;
+            await sleep(Math.min(2_000, 100 * 2 ** (resumes - 1)), this.options.signal);
+            const status = await this.request({ method: 'GET', url: location, repository, actions: 'pull,push', what: `upload status of ${short}`, ok: [204, 200, 404, 400, 416] });
+            await status.body?.cancel();
+            if (status.status === 204 || status.status === 200) {
+              this.openUploads.delete(location);
+              location = this.locationOf(status, `upload of ${short}`, location);
+              this.openUploads.add(location);
+              const range = /(\d+)-(\d+)/.exec(status.headers.get('range') ?? '');
+              offset = range ? Number(range[2]) + 1 : 0;
+            } else {
+              // The session cannot tell (the CNCF registry signs the offset into the URL, which the
+              // broken PATCH made stale): start the blob again in a new session.
+              await this.cancelUpload(location);
+              const restart = await this.request({ method: 'POST', url: this.url(`${repository}/blobs/uploads/`), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [202] });
+              await restart.body?.cancel();
+              location = this.locationOf(restart, `upload of ${short}`);
+              this.openUploads.add(location);
+              offset = 0;
+              this.log(`restarting upload of ${short} in a new session after ${code} (the registry cannot resume it)`);
+              continue;
+            }
+            this.log(`resuming upload of ${short} at byte ${offset} after ${code}`);
+            continue;
+          }
           await response.body?.cancel();
           this.openUploads.delete(location);
           location = this.locationOf(response, `upload of ${short}`, location);
@@ -412,6 +446,9 @@ export class RegistryClient {
           body: data,
           what: `upload of ${short}`,
           ok: [201, 204],
+          onBodyProgress: (sent) => {
+            if (sent < data.length) onProgress?.({ digest, sent, total: data.length });
+          },
         });
         await done.body?.cancel();
         onProgress?.({ digest, sent: data.length, total: data.length });

@@ -65,6 +65,77 @@ describe.skipIf(!ready)('registry faults', () => {
     expect(p.requests.some((r) => r.url.includes('/manifests/') && r.method === 'PUT')).toBe(false);
   });
 
+  /** A proxy that breaks the second PATCH after 100 KiB reached the registry. */
+  const breakSecondPatch = (how: 'truncate' | 'stateless') => {
+    const ranges: string[] = [];
+    const state = { broken: false, fresh: '' };
+    const intercept: Interceptor = async (req, body) => {
+      if (how === 'stateless' && req.method === 'GET' && state.fresh && (req.url ?? '').includes('/blobs/uploads/')) {
+        // A registry whose upload URL holds no state: the old URL still names the session.
+        const status = await new Promise<http.IncomingMessage>((resolve) => http.get(`${registry.url}${state.fresh}`, { headers: { host: req.headers.host ?? '' } }, resolve));
+        status.resume();
+        state.fresh = '';
+        return { status: status.statusCode ?? 502, headers: { range: String(status.headers.range), location: String(status.headers.location) } };
+      }
+      if (req.method !== 'PATCH') return 'forward';
+      ranges.push(String(req.headers['content-range']));
+      if (state.broken || ranges.length < 2) return 'forward';
+      state.broken = true;
+      const start = Number(String(req.headers['content-range']).split('-')[0]);
+      const kept = body.subarray(0, 100 * 1024);
+      await new Promise<void>((resolve) => {
+        const headers: http.OutgoingHttpHeaders = { host: req.headers.host ?? '', 'content-type': 'application/octet-stream' };
+        if (how === 'stateless') Object.assign(headers, { 'content-range': `${start}-${start + kept.length - 1}`, 'content-length': kept.length });
+        else Object.assign(headers, { 'content-range': req.headers['content-range'], 'content-length': body.length });
+        const up = http.request(`${registry.url}${req.url ?? ''}`, { method: 'PATCH', headers }, (res) => {
+          state.fresh = new URL(String(res.headers.location), registry.url).pathname + new URL(String(res.headers.location), registry.url).search;
+          res.resume();
+          res.on('end', resolve);
+        });
+        up.on('error', () => resolve());
+        if (how === 'stateless') up.end(kept);
+        else {
+          // The registry sees the PATCH end early, as it would when the client's connection drops.
+          up.write(kept, () => setTimeout(() => {
+            up.destroy();
+            resolve();
+          }, 50));
+        }
+      });
+      req.socket.destroy();
+      return 'hang';
+    };
+    return { intercept, ranges, state };
+  };
+
+  it('resumes a chunked upload after a connection reset mid-PATCH, from the byte the registry reports', async () => {
+    const module = fakeModule(700 * 1024, 11);
+    const fault = breakSecondPatch('stateless');
+    const p = await through(fault.intercept);
+    const lines: string[] = [];
+    const pushed = await pushImage(module, parseReference(`${p.host}/wasm/resume:v1`), { client: { monolithicLimit: 64 * 1024, chunkSize: 256 * 1024 }, log: (l) => lines.push(l) });
+    expect(fault.state.broken).toBe(true);
+    // Chunk 2 (256-512 KiB) broke after 100 KiB: a GET of the session, then a PATCH from 356 KiB.
+    expect(fault.ranges.slice(0, 3)).toEqual([`0-${256 * 1024 - 1}`, `${256 * 1024}-${512 * 1024 - 1}`, `${356 * 1024}-${612 * 1024 - 1}`]);
+    expect(p.requests.filter((r) => r.method === 'GET' && r.url.includes('/blobs/uploads/')).length).toBe(1);
+    expect(lines.some((l) => /resuming upload of sha256:[0-9a-f]{12} at byte 364544 after ECONNRESET/.test(l))).toBe(true);
+    const checked = await checkWithSkopeo(pushed.image, pushed.digest, path.join(dir, 'copy-resume'));
+    expect(Buffer.from(checked.module).equals(Buffer.from(module))).toBe(true);
+  });
+
+  it('restarts the blob in a new session when the CNCF registry cannot resume a broken PATCH', async () => {
+    const module = fakeModule(700 * 1024, 12);
+    const fault = breakSecondPatch('truncate');
+    const p = await through(fault.intercept);
+    const lines: string[] = [];
+    const pushed = await pushImage(module, parseReference(`${p.host}/wasm/restart:v1`), { client: { monolithicLimit: 64 * 1024, chunkSize: 256 * 1024 }, log: (l) => lines.push(l) });
+    expect(fault.state.broken).toBe(true);
+    expect(p.requests.filter((r) => r.method === 'GET' && r.url.includes('/blobs/uploads/')).length).toBe(1);
+    expect(lines.some((l) => /restarting upload of sha256:[0-9a-f]{12} in a new session after ECONNRESET/.test(l)), lines.join('\n')).toBe(true);
+    const checked = await checkWithSkopeo(pushed.image, pushed.digest, path.join(dir, 'copy-restart'));
+    expect(Buffer.from(checked.module).equals(Buffer.from(module))).toBe(true);
+  });
+
   it('follows redirects without sending Authorization to another host', async () => {
     const seen: Array<string | undefined> = [];
     const blobStore = http.createServer((req, res) => {
