@@ -18,6 +18,11 @@ import { dockerHub } from './reference.js';
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * Docker's `identitytoken` (an OAuth2 refresh token from `docker login` to a token service): sent
+   * as refresh_token in a POST to the Bearer realm, as Docker does, instead of the password.
+   */
+  identityToken?: string;
 }
 
 export interface AuthFileOptions {
@@ -116,6 +121,11 @@ function matchKey(keys: string[], target: string, kind: 'containers' | 'docker')
 
 function decodeEntry(entry: AuthEntry | undefined): Credentials | undefined {
   if (!entry) return undefined;
+  if (entry.identitytoken) {
+    const text = entry.auth ? Buffer.from(entry.auth, 'base64').toString('utf8') : '';
+    const colon = text.indexOf(':');
+    return { username: colon > 0 ? text.slice(0, colon) : (entry.username ?? ''), password: '', identityToken: entry.identitytoken };
+  }
   if (entry.auth) {
     const text = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = text.indexOf(':');
@@ -153,7 +163,8 @@ export async function credentialsFromHelper(helper: string, server: string, env:
   try {
     const value = JSON.parse(output) as { Username?: string; Secret?: string };
     if (!value.Secret) return undefined;
-    // "<token>" means an identity token; we pass it as a password like other clients' basic fallback.
+    // Username "<token>" means the secret is an identity token (a refresh token), as in Docker.
+    if (value.Username === '<token>') return { username: '', password: '', identityToken: value.Secret };
     return { username: value.Username ?? '', password: value.Secret };
   } catch {
     return undefined;

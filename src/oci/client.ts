@@ -172,6 +172,7 @@ export class RegistryClient {
 
   private basicHeader(): string | undefined {
     const c = this.options.credentials;
+    if (c?.identityToken) return undefined;
     return c ? `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` : undefined;
   }
 
@@ -201,15 +202,25 @@ export class RegistryClient {
     } catch {
       throw authFailed(this.registry, 'the Bearer realm is not a URL');
     }
-    if (auth.service) url.searchParams.set('service', auth.service);
-    for (const scope of scopes) url.searchParams.append('scope', scope);
-    const headers: Record<string, string> = {};
-    const basic = this.basicHeader();
-    if (basic) headers.authorization = basic;
-    const response = await this.send('GET', url.toString(), headers, undefined, 'the token request');
-    if (response.status === 401 || response.status === 403) {
+    const identityToken = this.options.credentials?.identityToken;
+    let response: HttpResponse;
+    if (identityToken) {
+      // OAuth2 refresh-token grant, as Docker does with the identitytoken of config.json.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, client_id: 'create-istio-wasm' });
+      if (auth.service) form.set('service', auth.service);
+      if (scopes.length > 0) form.set('scope', scopes.join(' '));
+      response = await this.send('POST', url.toString(), { 'content-type': 'application/x-www-form-urlencoded' }, new TextEncoder().encode(form.toString()), 'the token request');
+    } else {
+      if (auth.service) url.searchParams.set('service', auth.service);
+      for (const scope of scopes) url.searchParams.append('scope', scope);
+      const headers: Record<string, string> = {};
+      const basic = this.basicHeader();
+      if (basic) headers.authorization = basic;
+      response = await this.send('GET', url.toString(), headers, undefined, 'the token request');
+    }
+    if (response.status === 401 || response.status === 403 || (identityToken && response.status === 400)) {
       await response.body?.cancel();
-      throw authFailed(this.registry, this.options.credentials ? 'the token server refused the credentials' : 'no credentials found');
+      throw authFailed(this.registry, identityToken ? 'the token server refused the identity token; log in again' : this.options.credentials ? 'the token server refused the credentials' : 'no credentials found');
     }
     if (!response.ok) {
       await response.body?.cancel();
@@ -279,6 +290,7 @@ export class RegistryClient {
           const challenge = this.authFromChallenge(response.headers.get('www-authenticate'));
           await response.body?.cancel();
           if (authorization && (challenge.scheme === 'basic' || this.auth?.scheme === 'basic')) throw authFailed(this.registry);
+          if (challenge.scheme === 'basic' && this.options.credentials?.identityToken) throw authFailed(this.registry, 'an identity token needs a Bearer token service, and this registry asks for Basic auth');
           if (!this.options.credentials && challenge.scheme === 'basic') throw authFailed(this.registry, 'no credentials found');
           this.auth = challenge;
           // A fresh token only when the one sent was refused (parallel first requests share one).

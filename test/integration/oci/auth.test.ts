@@ -16,6 +16,7 @@ requireToolInCi('docker-registry, skopeo and htpasswd', ready);
 const user = 'plugin-dev';
 const pass = 'S3cret-pa55word-never-printed';
 const wrong = 'Wr0ng-pa55word-never-printed';
+const refreshToken = 'identity-refresh-t0ken-never-printed';
 
 describe.skipIf(!ready)('registries with auth', () => {
   let dir: string;
@@ -114,7 +115,7 @@ describe.skipIf(!ready)('registries with auth', () => {
     let proxy: TestProxy;
     beforeAll(async () => {
       registry = await startRegistry();
-      proxy = await startProxy(registry.url, { bearer: { user, pass } });
+      proxy = await startProxy(registry.url, { bearer: { user, pass, refreshToken } });
     });
     afterAll(async () => {
       await proxy?.stop();
@@ -138,6 +139,26 @@ describe.skipIf(!ready)('registries with auth', () => {
       const resolved = await resolveManifestDigest(parseReference(image), { authfile: authFile });
       expect(resolved.challenge).toEqual({ scheme: 'bearer', realm: `${proxy.url}/token`, service: 'test-proxy' });
       expect(resolved.digest).toBe(digest);
+    });
+
+    it('uses a Docker config.json identitytoken as the refresh token (POST to the realm), never printing it', async () => {
+      const dockerDir = path.join(dir, 'docker-identity');
+      await import('node:fs/promises').then((fs) => fs.mkdir(dockerDir, { recursive: true }));
+      await writeFile(path.join(dockerDir, 'config.json'), JSON.stringify({ auths: { [proxy.host]: { auth: Buffer.from(`${user}:`).toString('base64'), identitytoken: refreshToken } } }));
+      const before = proxy.tokenRequests.length;
+      const image = `${proxy.host}/wasm/identity:v1`;
+      const push = await runCli(['--verbose', 'push', image, '--wasm', wasmFile, '--json'], { env: env({ DOCKER_CONFIG: dockerDir }) });
+      expect(push.code, push.stderr).toBe(0);
+      expect(proxy.tokenRequests.slice(before)).toEqual([{ scope: ['repository:wasm/identity:pull,push'], service: 'test-proxy', grant: 'refresh_token' }]);
+      noSecrets(push.stdout + push.stderr, [refreshToken, ...proxy.issuedTokens]);
+      const { digest } = JSON.parse(push.stdout) as { digest: string };
+      await checkWithSkopeo(image, digest, path.join(dir, 'copy-identity'), `${user}:${pass}`);
+
+      await writeFile(path.join(dockerDir, 'config.json'), JSON.stringify({ auths: { [proxy.host]: { identitytoken: 'revoked-refresh-token-never-printed' } } }));
+      const refused = await runCli(['--verbose', 'push', `${proxy.host}/wasm/identity:v2`, '--wasm', wasmFile], { env: env({ DOCKER_CONFIG: dockerDir }) });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`authentication failed for ${proxy.host} (the token server refused the identity token; log in again)`);
+      noSecrets(refused.stdout + refused.stderr, ['revoked-refresh-token-never-printed']);
     });
 
     it('refuses wrong credentials and anonymous tokens: authentication failed, no tag', async () => {

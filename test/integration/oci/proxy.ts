@@ -20,13 +20,13 @@ export interface TestProxy {
   requests: ProxyRequest[];
   /** Tokens issued by /token (to check none leaks). */
   issuedTokens: string[];
-  tokenRequests: Array<{ scope: string[]; service: string | null; basicUser?: string }>;
+  tokenRequests: Array<{ scope: string[]; service: string | null; basicUser?: string; grant?: string }>;
   stop(): Promise<void>;
 }
 
 export type Interceptor = (req: http.IncomingMessage, body: Buffer) => Promise<{ status: number; headers?: Record<string, string>; body?: string } | 'forward' | 'hang'> | { status: number; headers?: Record<string, string>; body?: string } | 'forward' | 'hang';
 
-export async function startProxy(target: string, options: { bearer?: { user: string; pass: string }; intercept?: Interceptor; tokenTtl?: number } = {}): Promise<TestProxy> {
+export async function startProxy(target: string, options: { bearer?: { user: string; pass: string; refreshToken?: string }; intercept?: Interceptor; tokenTtl?: number } = {}): Promise<TestProxy> {
   const targetUrl = new URL(target);
   const requests: ProxyRequest[] = [];
   const issuedTokens: string[] = [];
@@ -40,6 +40,20 @@ export async function startProxy(target: string, options: { bearer?: { user: str
     const body = Buffer.concat(chunks);
     requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     const url = new URL(req.url ?? '/', self);
+    if (options.bearer && url.pathname === '/token' && req.method === 'POST') {
+      // OAuth2 refresh-token grant (Docker's identitytoken): form fields, no Authorization.
+      const form = new URLSearchParams(body.toString('utf8'));
+      tokenRequests.push({ scope: (form.get('scope') ?? '').split(' ').filter(Boolean), service: form.get('service'), grant: form.get('grant_type') ?? '' });
+      if (form.get('grant_type') !== 'refresh_token' || !options.bearer.refreshToken || form.get('refresh_token') !== options.bearer.refreshToken) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+        return;
+      }
+      const token = `tok-${randomBytes(12).toString('hex')}`;
+      valid.add(token);
+      issuedTokens.push(token);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, expires_in: options.tokenTtl ?? 300, scope: form.get('scope') }));
+      return;
+    }
     if (options.bearer && url.pathname === '/token') {
       const auth = req.headers.authorization ?? '';
       const decoded = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : '';
