@@ -79,6 +79,25 @@ export function registerPush(program: Command): void {
 
       const tty = process.stderr.isTTY === true && !opts.json;
       const large = 4 * 1024 * 1024;
+      // On a terminal, one line per large blob redrawn in place (at most 10 times a second), ending
+      // with a plain "uploaded" line; elsewhere only the plain lines.
+      const drawn = new Map<string, number>();
+      let drawing = false;
+      const line = (text: string) => {
+        if (drawing) process.stderr.write('\r\x1b[2K');
+        drawing = false;
+        info(text);
+      };
+      const drawProgress = (short: string, sent: number, total: number) => {
+        const now = Date.now();
+        if (sent < total && now - (drawn.get(short) ?? 0) < 100) return;
+        drawn.set(short, now);
+        const percent = Math.floor((sent / total) * 100);
+        if (sent < total) {
+          process.stderr.write(`\r\x1b[2K  uploading ${short} ${formatBytes(sent)} / ${formatBytes(total)} (${percent}%)`);
+          drawing = true;
+        } else line(`  uploaded ${short} (${formatBytes(total)})`);
+      };
       info(`pushing ${file}${bytes ? ` (${formatBytes(bytes.length)})` : ''} to ${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`);
       const pushOptions: PushImageOptions = {
         authfile: opts.authfile,
@@ -93,8 +112,8 @@ export function registerPush(program: Command): void {
         onProgress: (event) => {
           const short = event.digest.slice(7, 19);
           if (event.phase !== 'upload') debug(`${event.phase === 'skip' ? 'exists' : 'mounted'} ${short}`);
-          else if (tty && event.total >= large) process.stderr.write(`\r  ${short} ${formatBytes(event.sent)} / ${formatBytes(event.total)}${event.sent === event.total ? '\n' : ''}`);
-          else if (event.sent === event.total) info(`  uploaded ${short} (${formatBytes(event.total)})`);
+          else if (tty && event.total >= large) drawProgress(short, event.sent, event.total);
+          else if (event.sent === event.total) line(`  uploaded ${short} (${formatBytes(event.total)})`);
         },
       };
       const pushed = layout ? await pushLayout(path.resolve(cwd, layout.dir), layout.tag, reference, pushOptions) : await pushImage(bytes!, reference, pushOptions);

@@ -113,6 +113,19 @@ describe.skipIf(!ready)('push to an anonymous registry', () => {
     expect(wrongTag.stderr).toContain('has no image tagged v9');
   });
 
+  it('prints plain lines, not redrawn progress, when stderr is not a terminal', async () => {
+    const big = fakeModule(6 * 1024 * 1024, 21);
+    const file = path.join(dir, 'big-progress.wasm');
+    await writeFile(file, big);
+    const pushed = await runCli(['push', `${registry.host}/wasm/progress:v1`, '--wasm', file], { env: env() });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).not.toMatch(/\r|\x1b\[/);
+    expect(pushed.stderr).not.toContain('uploading');
+    const uploaded = pushed.stderr.split('\n').filter((l) => l.startsWith('  uploaded '));
+    expect(uploaded.length).toBe(2);
+    expect(uploaded.some((l) => /^  uploaded [0-9a-f]{12} \(6\.0 MiB\)$/.test(l))).toBe(true);
+  });
+
   it('records the last push in a project and warns about a mutable tag with IfNotPresent', async () => {
     const project = path.join(dir, 'project');
     await mkdir(path.join(project, 'build'), { recursive: true });
