@@ -16,7 +16,15 @@ export type ChainOutcome =
 export type DataOutcome = { kind: 'continue'; data: Uint8Array } | Exclude<ChainOutcome, { kind: 'continue' }>;
 
 const empty = new Uint8Array(0);
+const CONTINUE: ChainOutcome = Object.freeze({ kind: 'continue' });
 
+/** A step's outcome: synchronous when no plugin paused (the common case), a promise otherwise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Every method answers synchronously when no plugin pauses, and with a promise when one does, so a
+ * driver pays for promises and microtask hops only when a plugin actually waits (`await` works on both).
+ */
 export class Chain {
   readonly streams: HttpStream[];
 
@@ -24,37 +32,53 @@ export class Chain {
     this.streams = streams;
   }
 
-  async requestHeaders(headers: HeaderMap, endOfStream: boolean): Promise<ChainOutcome> {
-    for (let i = 0; i < this.streams.length; i++) {
+  requestHeaders(headers: HeaderMap, endOfStream: boolean): MaybePromise<ChainOutcome> {
+    return this.#requestHeaders(0, headers, endOfStream);
+  }
+
+  #requestHeaders(from: number, headers: HeaderMap, endOfStream: boolean): MaybePromise<ChainOutcome> {
+    for (let i = from; i < this.streams.length; i++) {
       const s = this.streams[i] as HttpStream;
-      const o = await settle(s, s.onRequestHeaders(headers, endOfStream));
-      if (o.kind !== 'continue') return stop(o, i);
+      const o = s.onRequestHeaders(headers, endOfStream);
+      if (o.kind === 'continue' || o.kind === 'buffer') continue;
+      if (o.kind === 'pause') return s.resumed().then((r) => (r.kind === 'continue' ? this.#requestHeaders(i + 1, headers, endOfStream) : stop(r, i)));
+      return stop(o, i);
     }
-    return { kind: 'continue' };
+    return CONTINUE;
   }
 
   /** A request body chunk; `data` is what to forward now (empty while some plugin buffers). */
-  async requestData(chunk: Uint8Array, endOfStream: boolean): Promise<DataOutcome> {
+  requestData(chunk: Uint8Array, endOfStream: boolean): MaybePromise<DataOutcome> {
+    return this.#requestData(0, chunk, endOfStream);
+  }
+
+  #requestData(from: number, chunk: Uint8Array, endOfStream: boolean): MaybePromise<DataOutcome> {
     let data = chunk;
-    for (let i = 0; i < this.streams.length; i++) {
+    for (let i = from; i < this.streams.length; i++) {
       const s = this.streams[i] as HttpStream;
       const first = s.onRequestBody(data, endOfStream);
       if (first.kind === 'buffer') return { kind: 'continue', data: empty };
-      const o = await settle(s, first);
-      if (o.kind !== 'continue') return stop(o, i);
+      if (first.kind === 'pause') return s.resumed().then((r) => (r.kind === 'continue' ? this.#requestData(i + 1, s.requestBody.drain(), endOfStream) : stop(r, i)));
+      if (first.kind !== 'continue') return stop(first, i);
       data = s.requestBody.drain();
     }
     return { kind: 'continue', data };
   }
 
-  async requestTrailers(trailers: HeaderMap): Promise<ChainOutcome> {
-    for (let i = 0; i < this.streams.length; i++) {
+  requestTrailers(trailers: HeaderMap): MaybePromise<ChainOutcome> {
+    return this.#requestTrailers(0, trailers);
+  }
+
+  #requestTrailers(from: number, trailers: HeaderMap): MaybePromise<ChainOutcome> {
+    for (let i = from; i < this.streams.length; i++) {
       const s = this.streams[i] as HttpStream;
       // A plugin that buffered body gets it released before the trailers, as Envoy does.
-      const o = await settle(s, s.onRequestTrailers(trailers));
-      if (o.kind !== 'continue') return stop(o, i);
+      const o = s.onRequestTrailers(trailers);
+      if (o.kind === 'continue' || o.kind === 'buffer') continue;
+      if (o.kind === 'pause') return s.resumed().then((r) => (r.kind === 'continue' ? this.#requestTrailers(i + 1, trailers) : stop(r, i)));
+      return stop(o, i);
     }
-    return { kind: 'continue' };
+    return CONTINUE;
   }
 
   /** Buffered request body still held by plugins (after trailers), in chain order. */
@@ -63,35 +87,51 @@ export class Chain {
     return concat(parts);
   }
 
-  async responseHeaders(headers: HeaderMap, endOfStream: boolean): Promise<ChainOutcome> {
-    for (let i = this.streams.length - 1; i >= 0; i--) {
-      const s = this.streams[i] as HttpStream;
-      const o = await settle(s, s.onResponseHeaders(headers, endOfStream));
-      if (o.kind !== 'continue') return stop(o, i);
-    }
-    return { kind: 'continue' };
+  responseHeaders(headers: HeaderMap, endOfStream: boolean): MaybePromise<ChainOutcome> {
+    return this.#responseHeaders(this.streams.length - 1, headers, endOfStream);
   }
 
-  async responseData(chunk: Uint8Array, endOfStream: boolean): Promise<DataOutcome> {
+  #responseHeaders(from: number, headers: HeaderMap, endOfStream: boolean): MaybePromise<ChainOutcome> {
+    for (let i = from; i >= 0; i--) {
+      const s = this.streams[i] as HttpStream;
+      const o = s.onResponseHeaders(headers, endOfStream);
+      if (o.kind === 'continue' || o.kind === 'buffer') continue;
+      if (o.kind === 'pause') return s.resumed().then((r) => (r.kind === 'continue' ? this.#responseHeaders(i - 1, headers, endOfStream) : stop(r, i)));
+      return stop(o, i);
+    }
+    return CONTINUE;
+  }
+
+  responseData(chunk: Uint8Array, endOfStream: boolean): MaybePromise<DataOutcome> {
+    return this.#responseData(this.streams.length - 1, chunk, endOfStream);
+  }
+
+  #responseData(from: number, chunk: Uint8Array, endOfStream: boolean): MaybePromise<DataOutcome> {
     let data = chunk;
-    for (let i = this.streams.length - 1; i >= 0; i--) {
+    for (let i = from; i >= 0; i--) {
       const s = this.streams[i] as HttpStream;
       const first = s.onResponseBody(data, endOfStream);
       if (first.kind === 'buffer') return { kind: 'continue', data: empty };
-      const o = await settle(s, first);
-      if (o.kind !== 'continue') return stop(o, i);
+      if (first.kind === 'pause') return s.resumed().then((r) => (r.kind === 'continue' ? this.#responseData(i - 1, s.responseBody.drain(), endOfStream) : stop(r, i)));
+      if (first.kind !== 'continue') return stop(first, i);
       data = s.responseBody.drain();
     }
     return { kind: 'continue', data };
   }
 
-  async responseTrailers(trailers: HeaderMap): Promise<ChainOutcome> {
-    for (let i = this.streams.length - 1; i >= 0; i--) {
+  responseTrailers(trailers: HeaderMap): MaybePromise<ChainOutcome> {
+    return this.#responseTrailers(this.streams.length - 1, trailers);
+  }
+
+  #responseTrailers(from: number, trailers: HeaderMap): MaybePromise<ChainOutcome> {
+    for (let i = from; i >= 0; i--) {
       const s = this.streams[i] as HttpStream;
-      const o = await settle(s, s.onResponseTrailers(trailers));
-      if (o.kind !== 'continue') return stop(o, i);
+      const o = s.onResponseTrailers(trailers);
+      if (o.kind === 'continue' || o.kind === 'buffer') continue;
+      if (o.kind === 'pause') return s.resumed().then((r) => (r.kind === 'continue' ? this.#responseTrailers(i - 1, trailers) : stop(r, i)));
+      return stop(o, i);
     }
-    return { kind: 'continue' };
+    return CONTINUE;
   }
 
   drainResponseBody(): Uint8Array {
@@ -103,12 +143,6 @@ export class Chain {
   finish(): void {
     for (const s of this.streams) s.finish();
   }
-}
-
-async function settle(stream: HttpStream, outcome: StepOutcome): Promise<StepOutcome> {
-  if (outcome.kind === 'pause') return stream.resumed();
-  if (outcome.kind === 'buffer') return { kind: 'continue' };
-  return outcome;
 }
 
 function stop(o: StepOutcome, by: number): Exclude<ChainOutcome, { kind: 'continue' }> {

@@ -18,4 +18,4 @@ export { PluginVm, PluginTrap, type LogEntry } from './vm.js';
 export { HttpStream, type StepOutcome, type StreamInfo } from './stream.js';
 export type { LocalResponse } from './contexts.js';
 export { Plugin, createHostEnvironment, logLevelName, type PluginOptions, type HostEnvironment } from './plugin.js';
-export { Chain, localResponseMessage, type ChainOutcome, type DataOutcome } from './chain.js';
+export { Chain, localResponseMessage, type ChainOutcome, type DataOutcome, type MaybePromise } from './chain.js';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { Chain, HeaderMap, localResponseMessage, type HttpStream, type LocalResponse, type Plugin } from '../host/index.js';
+import { Chain, HeaderMap, localResponseMessage, type ChainOutcome, type DataOutcome, type HttpStream, type LocalResponse, type MaybePromise, type Plugin } from '../host/index.js';
 
 /** Hop-by-hop headers a proxy never forwards (RFC 9110 7.6.1), plus host (it travels as :authority). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
@@ -76,182 +76,403 @@ const upstreamFailure = (reason: string): LocalResponse => ({
   grpcStatus: -1,
 });
 
+/** Upstream target parts that do not change between requests. */
+interface Target {
+  options: ProxyOptions;
+  secure: boolean;
+  /** The upstream's own path prefix, if any, goes in front of the request path. */
+  prefix: string;
+}
+
 /**
  * A request handler for node:http: runs each exchange through the plugin chain and proxies it to the
  * upstream, streaming bodies when no plugin buffers them.
  */
 export function proxyHandler(options: ProxyOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
-  return (req, res) => {
-    void handle(req, res, options).catch((error: unknown) => {
-      options.onError?.(`proxy error: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('internal proxy error\n');
-      } else res.destroy();
-    });
+  const target: Target = {
+    options,
+    secure: options.upstream.protocol === 'https:',
+    prefix: options.upstream.pathname === '/' ? '' : options.upstream.pathname.replace(/\/$/, ''),
   };
+  return (req, res) => new Exchange(req, res, target).start();
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: ProxyOptions): Promise<void> {
-  const info = {
-    sourceAddress: req.socket.remoteAddress ?? '127.0.0.1',
-    sourcePort: req.socket.remotePort ?? 0,
-    destinationAddress: req.socket.localAddress ?? '127.0.0.1',
-    destinationPort: req.socket.localPort ?? 0,
-    protocol: `HTTP/${req.httpVersion}`,
-  };
-  const plugins = options.plugins();
-  const streams: HttpStream[] = plugins.map((p) => p.newStream(info));
-  const chain = new Chain(streams);
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    chain.finish();
-    streams.forEach((s, i) => plugins[i]?.noteStreamFailure(s));
-  };
-  res.on('close', finish);
-  const method = req.method ?? 'GET';
+const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => v instanceof Promise;
 
-  const sendLocal = async (local: LocalResponse) => {
-    const msg = localResponseMessage(local);
-    await respond(msg.headers, msg.body, chain, res, method, true);
-    finish();
-  };
+/** Header pairs from node:http's flat raw trailer list (lower-cased names). */
+function trailerMap(raw: string[]): HeaderMap {
+  const map = new HeaderMap();
+  for (let i = 0; i < raw.length; i += 2) map.add(String(raw[i]).toLowerCase(), String(raw[i + 1]));
+  return map;
+}
 
-  const headers = requestHeaderMap(req, options.upstream);
-  const hasBody = requestHasBody(req);
-  const h = await chain.requestHeaders(headers, !hasBody);
-  if (h.kind === 'local') return sendLocal(h.response);
-  if (h.kind === 'closed') {
-    req.socket.destroy();
-    return finish();
+/** Trailers for addTrailers (pseudo-headers never travel as trailers). */
+function trailerPairs(map: HeaderMap): Array<[string, string]> {
+  return map.pairs.filter(([k]) => k.charCodeAt(0) !== 58);
+}
+
+/**
+ * One exchange. Every step runs synchronously while the plugins answer synchronously (the common
+ * case), so a request costs no promise or microtask hop unless a plugin pauses; the first step that
+ * returns a promise continues the exchange from its callback.
+ */
+class Exchange {
+  readonly #req: http.IncomingMessage;
+  readonly #res: http.ServerResponse;
+  readonly #target: Target;
+  #plugins: Plugin[] = [];
+  #streams: HttpStream[] = [];
+  #chain!: Chain;
+  #finished = false;
+  #method: string;
+  #headers!: HeaderMap;
+  #hasBody = false;
+  #upstreamReq: http.ClientRequest | undefined;
+  #answered = false;
+  #answer: http.IncomingMessage | undefined;
+  #resHeaders!: HeaderMap;
+  #headWritten = false;
+  // Response body: chunks queue while a plugin step is pending; the upstream response is paused only
+  // when the queue grows (a plugin holding the body).
+  #queue: Buffer[] = [];
+  #busy = false;
+  #paused = false;
+  #stopped = false;
+  #ended = false;
+  #bodyDone = false;
+
+  constructor(req: http.IncomingMessage, res: http.ServerResponse, target: Target) {
+    this.#req = req;
+    this.#res = res;
+    this.#target = target;
+    this.#method = req.method ?? 'GET';
   }
 
-  // The upstream request starts with the first bytes the chain lets through (or at end of stream, with
-  // an exact content-length when a plugin buffered and maybe rewrote the whole body).
-  const requestPath = headers.get(':path') ?? '/';
-  // The upstream's own path prefix, if any, goes in front of the request path.
-  const prefix = options.upstream.pathname === '/' ? '' : options.upstream.pathname.replace(/\/$/, '');
-  const target = { protocol: options.upstream.protocol, hostname: options.upstream.hostname, port: options.upstream.port, path: prefix + (requestPath.startsWith('/') ? requestPath : `/${requestPath}`) };
-  let upstreamReq: http.ClientRequest | undefined;
-  const upstreamRes = new Promise<http.IncomingMessage | LocalResponse>((resolve) => {
-    const open = (finalBody: Uint8Array | undefined) => {
-      const out = rawHeaders(headers, finalBody !== undefined ? lengthHeaders : undefined);
-      out.push('host', headers.get(':authority') ?? options.upstream.host);
-      if (finalBody !== undefined && (finalBody.byteLength > 0 || hasBody)) out.push('content-length', String(finalBody.byteLength));
-      const secure = target.protocol === 'https:';
-      const r = (secure ? https : http).request({
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        path: target.path,
-        method: headers.get(':method') ?? method,
-        headers: out,
-        agent: secure ? httpsAgent : httpAgent,
-      });
-      r.on('response', resolve);
-      r.on('error', (error: NodeJS.ErrnoException) => resolve(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination')));
-      return r;
+  start(): void {
+    try {
+      this.#start();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** Runs a continuation of the exchange; an exception answers 500 (or resets) instead of escaping. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** Continues with `next` now, or when the step's promise settles. */
+  #then<T>(value: MaybePromise<T>, next: (v: T) => void): void {
+    if (isPromise(value)) value.then((v) => this.#guard(() => next(v)), (error: unknown) => this.#fail(error));
+    else next(value);
+  }
+
+  #fail = (error: unknown): void => {
+    const res = this.#res;
+    this.#target.options.onError?.(`proxy error: ${error instanceof Error ? error.message : String(error)}`);
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal proxy error\n');
+    } else res.destroy();
+  };
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#chain.finish();
+    const plugins = this.#plugins;
+    this.#streams.forEach((s, i) => plugins[i]?.noteStreamFailure(s));
+  }
+
+  #start(): void {
+    const req = this.#req;
+    const socket = req.socket;
+    const info = {
+      sourceAddress: socket.remoteAddress ?? '127.0.0.1',
+      sourcePort: socket.remotePort ?? 0,
+      destinationAddress: socket.localAddress ?? '127.0.0.1',
+      destinationPort: socket.localPort ?? 0,
+      protocol: `HTTP/${req.httpVersion}`,
     };
-    if (!hasBody) {
-      upstreamReq = open(new Uint8Array(0));
-      upstreamReq.end();
+    const plugins = this.#target.options.plugins();
+    this.#plugins = plugins;
+    const streams: HttpStream[] = [];
+    for (const p of plugins) streams.push(p.newStream(info));
+    this.#streams = streams;
+    this.#chain = new Chain(streams);
+    this.#res.on('close', () => {
+      this.#finish();
+      if (!this.#res.writableFinished) this.#upstreamReq?.destroy();
+    });
+    this.#headers = requestHeaderMap(req, this.#target.options.upstream);
+    this.#hasBody = requestHasBody(req);
+    this.#then(this.#chain.requestHeaders(this.#headers, !this.#hasBody), (h) => this.#afterRequestHeaders(h));
+  }
+
+  #sendLocal(local: LocalResponse): void {
+    const msg = localResponseMessage(local);
+    respond(msg.headers, msg.body, this.#chain, this.#res, this.#method, true).then(() => this.#finish(), this.#fail);
+  }
+
+  #afterRequestHeaders(h: ChainOutcome): void {
+    if (h.kind === 'local') return this.#sendLocal(h.response);
+    if (h.kind === 'closed') {
+      this.#req.socket.destroy();
+      return this.#finish();
+    }
+    // The upstream request starts with the first bytes the chain lets through (or at end of stream, with
+    // an exact content-length when a plugin buffered and maybe rewrote the whole body).
+    if (!this.#hasBody) {
+      this.#upstreamReq = this.#open(new Uint8Array(0));
+      this.#upstreamReq.end();
       return;
     }
-    void (async () => {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        const d = await chain.requestData(chunk, false);
-        if (d.kind === 'local') return resolve(d.response);
-        if (d.kind === 'closed') return req.socket.destroy();
-        if (d.data.byteLength > 0) {
-          upstreamReq ??= open(undefined);
-          upstreamReq.write(d.data);
-        }
-      }
-      const last = await chain.requestData(new Uint8Array(0), true);
-      if (last.kind === 'local') return resolve(last.response);
-      if (last.kind === 'closed') return req.socket.destroy();
-      if (upstreamReq) upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
-      else {
-        upstreamReq = open(last.data);
-        upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
-      }
-    })().catch(() => resolve(upstreamFailure('connection_termination')));
-  });
-  res.on('close', () => {
-    if (!res.writableFinished) upstreamReq?.destroy();
-  });
+    this.#streamRequestBody().catch(() => this.#onAnswer(upstreamFailure('connection_termination')));
+  }
 
-  const answer = await upstreamRes;
-  if (!(answer instanceof http.IncomingMessage)) {
-    upstreamReq?.destroy();
-    return sendLocal(answer);
+  #open(finalBody: Uint8Array | undefined): http.ClientRequest {
+    const headers = this.#headers;
+    const { options, secure, prefix } = this.#target;
+    const upstream = options.upstream;
+    const out = rawHeaders(headers, finalBody !== undefined ? lengthHeaders : undefined);
+    out.push('host', headers.get(':authority') ?? upstream.host);
+    if (finalBody !== undefined && (finalBody.byteLength > 0 || this.#hasBody)) out.push('content-length', String(finalBody.byteLength));
+    // A body of unknown length streams chunked (as it came), whatever node:http's default for the method.
+    else if (finalBody === undefined && !headers.has('content-length')) out.push('transfer-encoding', 'chunked');
+    const requestPath = headers.get(':path') ?? '/';
+    const r = (secure ? https : http).request({
+      protocol: upstream.protocol,
+      hostname: upstream.hostname,
+      port: upstream.port,
+      path: prefix + (requestPath.startsWith('/') ? requestPath : `/${requestPath}`),
+      method: headers.get(':method') ?? this.#method,
+      headers: out,
+      agent: secure ? httpsAgent : httpAgent,
+    });
+    r.on('response', (answer: http.IncomingMessage) => this.#guard(() => this.#onAnswer(answer)));
+    r.on('error', (error: NodeJS.ErrnoException) => this.#guard(() => this.#onAnswer(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination'))));
+    return r;
   }
-  const resHeaders = responseHeaderMap(answer);
-  const hasResBody = responseHasBody(method, answer);
-  const rh = await chain.responseHeaders(resHeaders, !hasResBody);
-  if (rh.kind === 'local') {
-    answer.destroy();
-    const msg = localResponseMessage(rh.response);
-    writeHead(res, msg.headers);
-    res.end(msg.body);
-    return finish();
+
+  async #streamRequestBody(): Promise<void> {
+    const req = this.#req;
+    const chain = this.#chain;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      const d = await chain.requestData(chunk, false);
+      if (d.kind === 'local') return this.#onAnswer(d.response);
+      if (d.kind === 'closed') return void req.socket.destroy();
+      if (d.data.byteLength > 0) {
+        this.#upstreamReq ??= this.#open(undefined);
+        this.#upstreamReq.write(d.data);
+      }
+    }
+    if (req.rawTrailers.length > 0) {
+      // Envoy: the body ended without end of stream; the trailers end it (proxy_on_request_trailers).
+      const trailers = trailerMap(req.rawTrailers);
+      const t = await chain.requestTrailers(trailers);
+      if (t.kind === 'local') return this.#onAnswer(t.response);
+      if (t.kind === 'closed') return void req.socket.destroy();
+      const held = chain.drainRequestBody();
+      this.#upstreamReq ??= this.#open(undefined);
+      if (held.byteLength > 0) this.#upstreamReq.write(held);
+      const pairs = trailerPairs(trailers);
+      if (pairs.length > 0) this.#upstreamReq.addTrailers(pairs);
+      this.#upstreamReq.end();
+      return;
+    }
+    const last = await chain.requestData(new Uint8Array(0), true);
+    if (last.kind === 'local') return this.#onAnswer(last.response);
+    if (last.kind === 'closed') return void req.socket.destroy();
+    if (this.#upstreamReq) this.#upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
+    else {
+      this.#upstreamReq = this.#open(last.data);
+      this.#upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
+    }
   }
-  if (rh.kind === 'closed') {
-    answer.destroy();
-    res.destroy();
-    return finish();
+
+  /** The upstream's response, or a local reply standing for it (upstream failure, a plugin's answer). */
+  #onAnswer(answer: http.IncomingMessage | LocalResponse): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    if (!(answer instanceof http.IncomingMessage)) {
+      this.#upstreamReq?.destroy();
+      return this.#sendLocal(answer);
+    }
+    this.#answer = answer;
+    this.#resHeaders = responseHeaderMap(answer);
+    const hasResBody = responseHasBody(this.#method, answer);
+    this.#then(this.#chain.responseHeaders(this.#resHeaders, !hasResBody), (rh) => this.#afterResponseHeaders(rh, hasResBody));
   }
-  if (!hasResBody) {
-    writeHead(res, resHeaders);
-    res.end();
-    return finish();
-  }
-  // Headers go downstream once the plugins continued them, as Envoy does; a plugin that rewrites the
-  // body removes content-length itself.
-  let headWritten = false;
-  let stopped = false;
-  await eachChunk(answer, async (chunk) => {
-    const d = await chain.responseData(chunk, false);
-    if (d.kind !== 'continue') {
+
+  #afterResponseHeaders(rh: ChainOutcome, hasResBody: boolean): void {
+    const answer = this.#answer as http.IncomingMessage;
+    const res = this.#res;
+    if (rh.kind === 'local') {
       answer.destroy();
-      if (d.kind === 'local' && !headWritten) {
-        const msg = localResponseMessage(d.response);
-        writeHead(res, msg.headers);
-        res.end(msg.body);
-      } else res.destroy();
-      stopped = true;
-      return false;
+      this.#localReply(rh.response);
+      return this.#finish();
+    }
+    if (rh.kind === 'closed') {
+      answer.destroy();
+      res.destroy();
+      return this.#finish();
+    }
+    if (!hasResBody) {
+      writeHead(res, this.#resHeaders);
+      res.end();
+      return this.#finish();
+    }
+    // Headers go downstream once the plugins continued them, as Envoy does; a plugin that rewrites the
+    // body removes content-length itself.
+    answer.on('data', (chunk: Buffer) => this.#onData(chunk));
+    const ended = () => {
+      this.#ended = true;
+      this.#maybeEndBody();
+    };
+    answer.once('end', ended);
+    answer.once('error', ended);
+    answer.once('close', () => setImmediate(ended));
+  }
+
+  #localReply(local: LocalResponse): void {
+    const msg = localResponseMessage(local);
+    writeHead(this.#res, msg.headers);
+    this.#res.end(msg.body);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#stopped) return;
+    if (this.#busy || this.#queue.length > 0) {
+      this.#queue.push(chunk);
+      if (this.#queue.length > 8 && !this.#paused) {
+        this.#paused = true;
+        this.#answer?.pause();
+      }
+      return;
+    }
+    this.#guard(() => this.#chunk(chunk));
+  }
+
+  /** One response chunk through the chain; false from a step stops the body. */
+  #chunk(chunk: Buffer): void {
+    let d: MaybePromise<DataOutcome>;
+    try {
+      d = this.#chain.responseData(chunk, false);
+    } catch (error) {
+      this.#stopBody();
+      return this.#fail(error);
+    }
+    if (!isPromise(d)) return this.#afterChunk(d);
+    this.#busy = true;
+    d.then(
+      (r) => this.#guard(() => {
+        this.#busy = false;
+        this.#afterChunk(r);
+        this.#drain();
+      }),
+      (error: unknown) => {
+        this.#busy = false;
+        this.#stopBody();
+        this.#fail(error);
+      },
+    );
+  }
+
+  #drain(): void {
+    while (!this.#busy && !this.#stopped && this.#queue.length > 0) this.#chunk(this.#queue.shift() as Buffer);
+    if (this.#busy || this.#stopped) return;
+    if (this.#paused) {
+      this.#paused = false;
+      this.#answer?.resume();
+    }
+    this.#maybeEndBody();
+  }
+
+  #afterChunk(d: DataOutcome): void {
+    const res = this.#res;
+    if (d.kind !== 'continue') {
+      this.#answer?.destroy();
+      if (d.kind === 'local' && !this.#headWritten) this.#localReply(d.response);
+      else res.destroy();
+      return this.#stopBody();
     }
     if (d.data.byteLength > 0) {
-      if (!headWritten) {
-        writeHead(res, resHeaders);
-        headWritten = true;
+      if (!this.#headWritten) {
+        writeHead(res, this.#resHeaders);
+        this.#headWritten = true;
       }
       res.write(d.data);
     }
-    return true;
-  });
-  if (stopped) return finish();
-  const last = await chain.responseData(new Uint8Array(0), true);
-  if (last.kind === 'local' && !headWritten) {
-    const msg = localResponseMessage(last.response);
-    writeHead(res, msg.headers);
-    res.end(msg.body);
-    return finish();
   }
-  if (last.kind !== 'continue') {
-    res.destroy();
-    return finish();
+
+  #stopBody(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#queue.length = 0;
+    this.#bodyDone = true;
+    this.#finish();
   }
-  if (!headWritten) {
-    // Everything was buffered: the length is known exactly.
-    resHeaders.replace('content-length', String(last.data.byteLength));
-    writeHead(res, resHeaders);
+
+  /** After the upstream's last chunk went through: end of stream (or trailers) through the chain. */
+  #maybeEndBody(): void {
+    if (!this.#ended || this.#busy || this.#queue.length > 0 || this.#bodyDone) return;
+    this.#bodyDone = true;
+    const answer = this.#answer as http.IncomingMessage;
+    if (answer.complete && answer.rawTrailers.length > 0) {
+      // Envoy: the body ended without end of stream; the trailers end it (proxy_on_response_trailers).
+      const trailers = trailerMap(answer.rawTrailers);
+      this.#then(this.#chain.responseTrailers(trailers), (o) => this.#afterResponseTrailers(o, trailers));
+      return;
+    }
+    this.#then(this.#chain.responseData(new Uint8Array(0), true), (last) => this.#afterLastChunk(last));
   }
-  res.end(last.data.byteLength > 0 ? last.data : undefined);
-  finish();
+
+  #afterLastChunk(last: DataOutcome): void {
+    const res = this.#res;
+    if (last.kind === 'local' && !this.#headWritten) {
+      this.#localReply(last.response);
+      return this.#finish();
+    }
+    if (last.kind !== 'continue') {
+      res.destroy();
+      return this.#finish();
+    }
+    if (!this.#headWritten) {
+      // Everything was buffered: the length is known exactly.
+      this.#resHeaders.replace('content-length', String(last.data.byteLength));
+      writeHead(res, this.#resHeaders);
+    }
+    res.end(last.data.byteLength > 0 ? last.data : undefined);
+    this.#finish();
+  }
+
+  #afterResponseTrailers(o: ChainOutcome, trailers: HeaderMap): void {
+    const res = this.#res;
+    if (o.kind === 'local' && !this.#headWritten) {
+      this.#localReply(o.response);
+      return this.#finish();
+    }
+    if (o.kind !== 'continue') {
+      res.destroy();
+      return this.#finish();
+    }
+    const held = this.#chain.drainResponseBody();
+    const pairs = trailerPairs(trailers);
+    if (!this.#headWritten) {
+      // Trailers need chunked framing: no content-length, even when everything was buffered.
+      if (pairs.length > 0) this.#resHeaders.remove('content-length');
+      else this.#resHeaders.replace('content-length', String(held.byteLength));
+      writeHead(res, this.#resHeaders);
+    }
+    if (held.byteLength > 0) res.write(held);
+    if (pairs.length > 0) res.addTrailers(pairs);
+    res.end();
+    this.#finish();
+  }
 }
 
 /** A response that did not come from the upstream (local reply) goes back through every plugin. */
@@ -283,46 +504,6 @@ async function respond(headers: HeaderMap, body: Uint8Array, chain: Chain, res: 
   }
   writeHead(res, headers);
   res.end(method === 'HEAD' ? undefined : body);
-}
-
-/**
- * Feeds a readable's chunks in order to an async step; false stops. Chunks queue up while a step
- * runs; the stream is paused only when the queue grows (a plugin holding the body), which keeps
- * the common case free of pause/resume round trips.
- */
-function eachChunk(stream: http.IncomingMessage, step: (chunk: Buffer) => Promise<boolean>): Promise<void> {
-  return new Promise((resolve) => {
-    let tail: Promise<boolean> = Promise.resolve(true);
-    let queued = 0;
-    let paused = false;
-    let stopped = false;
-    const stop = () => {
-      if (stopped) return;
-      stopped = true;
-      resolve();
-    };
-    stream.on('data', (chunk: Buffer) => {
-      queued++;
-      if (queued > 8 && !paused) {
-        paused = true;
-        stream.pause();
-      }
-      tail = tail.then(async (go) => {
-        if (!go || stopped) return false;
-        const next = await step(chunk).catch(() => false);
-        queued--;
-        if (paused && queued === 0) {
-          paused = false;
-          stream.resume();
-        }
-        if (!next) stop();
-        return next;
-      });
-    });
-    stream.once('end', () => void tail.then(stop));
-    stream.once('error', () => void tail.then(stop));
-    stream.once('close', () => void tail.then(() => setImmediate(stop)));
-  });
 }
 
 function writeHead(res: http.ServerResponse, headers: HeaderMap): void {
