@@ -25,6 +25,9 @@ export interface AbiHost {
   grpcView: { initialMetadata?: HeaderMap; trailingMetadata?: HeaderMap; message?: Uint8Array } | undefined;
   grpcCall(serviceBytes: Uint8Array, service: string, method: string, metadata: HeaderPairs, message: Uint8Array, timeoutMs: number): { status: number; token?: number };
   grpcCancel(token: number): number;
+  grpcClose(token: number): number;
+  grpcStream(serviceBytes: Uint8Array, service: string, method: string, metadata: HeaderPairs): { status: number; token?: number };
+  grpcSend(token: number, message: Uint8Array, endOfStream: boolean): number;
   setTickPeriod(ms: number): void;
   httpCall(cluster: string, headers: HeaderPairs, body: Uint8Array, trailers: HeaderPairs, timeoutMs: number): { status: number; token?: number };
   readonly metrics: MetricStore;
@@ -300,10 +303,21 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
         return status;
       },
     ),
-    proxy_grpc_stream: guarded(() => Status.UNIMPLEMENTED),
-    proxy_grpc_send: guarded(() => Status.UNIMPLEMENTED),
+    proxy_grpc_stream: guarded(
+      (sPtr: number, sLen: number, nPtr: number, nLen: number, mPtr: number, mLen: number, hPtr: number, hLen: number, tokenOut: number) => {
+        const serviceBytes = mem().read(sPtr, sLen);
+        const service = str(nPtr, nLen);
+        const method = str(mPtr, mLen);
+        const metadata = deserializePairs(mem().view(hPtr, hLen));
+        mem().setU32(tokenOut, 0); // check the out-pointer before opening anything
+        const { status, token } = host.grpcStream(serviceBytes, service, method, metadata);
+        if (status === Status.OK && token !== undefined) mem().setU32(tokenOut, token);
+        return status;
+      },
+    ),
+    proxy_grpc_send: guarded((token: number, ptr: number, len: number, endOfStream: number) => host.grpcSend(token >>> 0, mem().read(ptr, len), endOfStream !== 0)),
     proxy_grpc_cancel: guarded((token: number) => host.grpcCancel(token >>> 0)),
-    proxy_grpc_close: guarded((token: number) => host.grpcCancel(token >>> 0)),
+    proxy_grpc_close: guarded((token: number) => host.grpcClose(token >>> 0)),
     proxy_set_shared_data: guarded((kPtr: number, kLen: number, vPtr: number, vLen: number, cas: number) => {
       return host.sharedData.set(host.vmId, str(kPtr, kLen), mem().read(vPtr, vLen), cas >>> 0);
     }),

@@ -29,6 +29,40 @@ export interface HttpCallDispatcher {
   dispatch(request: HttpCallRequest, signal: AbortSignal): Promise<HttpCallResponse>;
   /** Unary gRPC calls (proxy_grpc_call); absent means gRPC is not available on this host. */
   grpc?(request: GrpcCallRequest, signal: AbortSignal): Promise<GrpcCallResponse>;
+  /** gRPC streams (proxy_grpc_stream); absent means streams are not available on this host. */
+  grpcStream?(request: GrpcStreamRequest, sink: GrpcStreamSink): GrpcStreamConnection;
+}
+
+/** A gRPC stream a plugin opened with proxy_grpc_stream. */
+export interface GrpcStreamRequest {
+  token: number;
+  cluster: string;
+  service: string;
+  method: string;
+  initialMetadata: HeaderPairs;
+}
+
+/**
+ * What the far end of a stream does; the host turns each event into the plugin's callback
+ * (proxy_on_grpc_receive_initial_metadata, _receive, _receive_trailing_metadata, proxy_on_grpc_close).
+ * Events after close, or after the plugin cancelled the stream, are dropped.
+ */
+export interface GrpcStreamSink {
+  initialMetadata(metadata: HeaderPairs): void;
+  message(message: Uint8Array): void;
+  trailingMetadata(metadata: HeaderPairs): void;
+  /** The remote closed the stream with a grpc-status (0 OK; 14 UNAVAILABLE for a failed stream). */
+  close(status: number, message?: string): void;
+}
+
+/** The plugin's side of an open stream. */
+export interface GrpcStreamConnection {
+  /** proxy_grpc_send: one message; endOfStream half-closes after it. */
+  send(message: Uint8Array, endOfStream: boolean): void;
+  /** proxy_grpc_close: half-close, the plugin sends nothing more (the remote may still answer). */
+  close(): void;
+  /** proxy_grpc_cancel: reset; the plugin hears nothing more of the stream. */
+  cancel(): void;
 }
 
 /** A unary gRPC call a plugin dispatched with proxy_grpc_call. */
@@ -119,6 +153,87 @@ export function sendGrpc(base: string, request: GrpcCallRequest, signal: AbortSi
   });
 }
 
+/** A gRPC message in its length-prefixed frame (uncompressed). */
+function grpcFrame(message: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(5 + message.byteLength);
+  new DataView(frame.buffer).setUint32(1, message.byteLength);
+  frame.set(message, 5);
+  return frame;
+}
+
+/** Opens a gRPC stream over HTTP/2 (h2c or TLS) to a base URL; frames are delivered as they arrive. */
+export function openGrpcStream(base: string, request: GrpcStreamRequest, sink: GrpcStreamSink): GrpcStreamConnection {
+  let closed = false;
+  let session: http2.ClientHttp2Session | undefined;
+  let stream: http2.ClientHttp2Stream | undefined;
+  const close = (status: number, message: string) => {
+    if (closed) return;
+    closed = true;
+    session?.close();
+    sink.close(status, message);
+  };
+  const connection: GrpcStreamConnection = {
+    send: (message, endOfStream) => {
+      if (!stream || stream.destroyed || stream.writableEnded) return;
+      if (endOfStream) stream.end(grpcFrame(message));
+      else stream.write(grpcFrame(message));
+    },
+    close: () => {
+      if (stream && !stream.writableEnded) stream.end();
+    },
+    cancel: () => {
+      closed = true;
+      stream?.close(http2.constants.NGHTTP2_CANCEL);
+      session?.close();
+    },
+  };
+  try {
+    session = http2.connect(base);
+  } catch {
+    queueMicrotask(() => close(failedGrpcCall.status, failedGrpcCall.statusMessage ?? ''));
+    return connection;
+  }
+  session.on('error', () => close(14, 'upstream unavailable'));
+  const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': `/${request.service}/${request.method}`, 'content-type': 'application/grpc', te: 'trailers' };
+  for (const [k, v] of request.initialMetadata) if (!k.startsWith(':')) headers[k] = v;
+  const s = session.request(headers);
+  stream = s;
+  let pending = new Uint8Array(0);
+  let initial: HeaderPairs = [];
+  s.on('response', (h) => {
+    initial = Object.entries(h).filter(([k]) => !k.startsWith(':')).map(([k, v]) => [k, String(v)]);
+    if (!closed && h['grpc-status'] === undefined) sink.initialMetadata(initial);
+  });
+  s.on('data', (chunk: Buffer) => {
+    const all = new Uint8Array(pending.byteLength + chunk.byteLength);
+    all.set(pending);
+    all.set(chunk, pending.byteLength);
+    const view = new DataView(all.buffer);
+    let at = 0;
+    while (at + 5 <= all.byteLength) {
+      const len = view.getUint32(at + 1);
+      if (at + 5 + len > all.byteLength) break;
+      if (!closed) sink.message(all.slice(at + 5, at + 5 + len));
+      at += 5 + len;
+    }
+    pending = all.slice(at);
+  });
+  s.on('trailers', (t) => {
+    if (closed) return;
+    sink.trailingMetadata(Object.entries(t).map(([k, v]) => [k, String(v)]));
+    close(Number(t['grpc-status'] ?? 2), String(t['grpc-message'] ?? ''));
+  });
+  s.on('end', () => {
+    // Trailers-only responses carry grpc-status in the headers.
+    const status = initial.find(([k]) => k === 'grpc-status');
+    const message = initial.find(([k]) => k === 'grpc-message');
+    if (status && !closed) sink.trailingMetadata(initial);
+    close(status ? Number(status[1]) : 14, status ? (message?.[1] ?? '') : 'upstream unavailable');
+  });
+  s.on('error', () => close(14, 'upstream unavailable'));
+  return connection;
+}
+
 function grpcFrames(data: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -146,6 +261,12 @@ export function urlClusters(clusters: Record<string, string>): HttpCallDispatche
       const base = clusters[request.cluster];
       if (!base) return Promise.resolve(failedGrpcCall);
       return sendGrpc(base, request, signal);
+    },
+    grpcStream: (request, sink) => {
+      const base = clusters[request.cluster];
+      if (base) return openGrpcStream(base, request, sink);
+      queueMicrotask(() => sink.close(failedGrpcCall.status, failedGrpcCall.statusMessage));
+      return { send: () => {}, close: () => {}, cancel: () => {} };
     },
   };
 }

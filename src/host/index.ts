@@ -10,7 +10,7 @@ export { MetricStore, toPrometheus, type Metric } from './metrics.js';
 export { SharedData } from './shared-data.js';
 export { SharedQueues } from './queues.js';
 export { istioNodeProperties, mergeProperties, lookupProperty, encodeProperty, type PropertyTree, type PropertyValue } from './properties.js';
-export { urlClusters, failedCall, failedGrpcCall, grpcServiceCluster, sendGrpc, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse, type GrpcCallRequest, type GrpcCallResponse } from './http-calls.js';
+export { urlClusters, failedCall, failedGrpcCall, grpcServiceCluster, sendGrpc, openGrpcStream, type HttpCallDispatcher, type GrpcStreamRequest, type GrpcStreamSink, type GrpcStreamConnection, type HttpCallRequest, type HttpCallResponse, type GrpcCallRequest, type GrpcCallResponse } from './http-calls.js';
 export { compilePluginModule, type PluginModule } from './module.js';
 export { envFunctionNames } from './abi-imports.js';
 export { wasiModuleNames, ProcExit } from './wasi.js';

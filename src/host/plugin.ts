@@ -7,7 +7,7 @@ import { compilePluginModule, type PluginModule } from './module.js';
 import { istioNodeProperties, mergeProperties, type PropertyTree } from './properties.js';
 import { HttpStream, type StreamInfo } from './stream.js';
 import { PluginTrap, PluginVm, type LogEntry } from './vm.js';
-import type { GrpcCallRequest, HttpCallDispatcher, HttpCallRequest } from './http-calls.js';
+import type { GrpcCallRequest, GrpcStreamRequest, HttpCallDispatcher, HttpCallRequest } from './http-calls.js';
 
 /** What VMs on one host share: shared data and queues (per vm_id), as one Envoy process. */
 export interface HostEnvironment {
@@ -51,6 +51,7 @@ export interface PluginOptions {
   callbackTimeoutMs?: number;
   onHttpCall?: (request: HttpCallRequest) => void;
   onGrpcCall?: (request: GrpcCallRequest) => void;
+  onGrpcStream?: (request: GrpcStreamRequest) => void;
   /** The plugin failed (configure refused, or a trap): reported once per failure. */
   onFailure?: (error: PluginTrap | Error) => void;
 }
@@ -176,6 +177,7 @@ export class Plugin {
         onPropertyRead: o.onPropertyRead,
         onHttpCall: o.onHttpCall,
         onGrpcCall: o.onGrpcCall,
+        onGrpcStream: o.onGrpcStream,
         callbackTimeoutMs: o.callbackTimeoutMs,
         onFailure: (error) => this.#fail(error),
       });

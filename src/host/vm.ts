@@ -10,7 +10,7 @@ import type { MetricStore } from './metrics.js';
 import type { SharedData } from './shared-data.js';
 import type { SharedQueues } from './queues.js';
 import type { CallResponseView, StreamContext } from './contexts.js';
-import { grpcServiceCluster, type GrpcCallRequest, type GrpcCallResponse, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse } from './http-calls.js';
+import { grpcServiceCluster, type GrpcCallRequest, type GrpcCallResponse, type GrpcStreamConnection, type GrpcStreamRequest, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse } from './http-calls.js';
 import { Script, createContext, type Context } from 'node:vm';
 import { messageOf } from '../errors.js';
 
@@ -41,6 +41,7 @@ export interface VmSettings {
   onPropertyRead: ((path: string[]) => void) | undefined;
   onHttpCall: ((request: HttpCallRequest) => void) | undefined;
   onGrpcCall?: ((request: GrpcCallRequest) => void) | undefined;
+  onGrpcStream?: ((request: GrpcStreamRequest) => void) | undefined;
   /**
    * A time limit per callback (tests): a callback running longer is stopped and fails the plugin with a
    * clear error instead of hanging. Costs a few microseconds per call, so serve leaves it off.
@@ -61,6 +62,15 @@ export class PluginTrap extends Error {
 }
 
 type Exported = (...args: number[]) => number | undefined;
+
+/** An open gRPC stream: its connection, who closed which side, and events waiting for the guest. */
+interface GrpcStreamState {
+  connection: GrpcStreamConnection;
+  localClosed: boolean;
+  remoteClosed: boolean;
+  /** Events that arrived while the guest was running (never re-entered), delivered in order later. */
+  queue: Array<() => void>;
+}
 
 const encoder = new TextEncoder();
 
@@ -90,6 +100,9 @@ export class PluginVm implements AbiHost {
   #nextContextId = 2;
   #nextToken = 1;
   #pendingCalls = new Map<number, AbortController>();
+  #grpcStreams = new Map<number, GrpcStreamState>();
+  /** Guest calls on the stack (host functions run inside them; stream events must wait). */
+  #depth = 0;
   #stopped = false;
   #queueListener = (id: number) => this.#onQueueReady(id);
 
@@ -154,6 +167,7 @@ export class PluginVm implements AbiHost {
     if (!fn) return 0;
     const previous = this.#effective;
     this.#effective = contextId;
+    this.#depth++;
     try {
       const limit = this.settings.callbackTimeoutMs;
       if (limit === undefined || limit <= 0) return (fn(...args) ?? 0) | 0;
@@ -175,6 +189,7 @@ export class PluginVm implements AbiHost {
       throw this.failure;
     } finally {
       this.#effective = previous;
+      this.#depth--;
     }
   }
 
@@ -223,6 +238,8 @@ export class PluginVm implements AbiHost {
     this.#stopped = true;
     for (const c of this.#pendingCalls.values()) c.abort();
     this.#pendingCalls.clear();
+    for (const g of this.#grpcStreams.values()) g.connection.cancel();
+    this.#grpcStreams.clear();
     this.queues.detach(this.#queueListener);
     this.settings.onTickPeriod(0);
   }
@@ -233,6 +250,11 @@ export class PluginVm implements AbiHost {
 
   get pendingCalls(): number {
     return this.#pendingCalls.size;
+  }
+
+  /** gRPC streams the plugin has open (not closed on both sides, not cancelled). */
+  get openGrpcStreams(): number {
+    return this.#grpcStreams.size;
   }
 
   // ---- AbiHost -------------------------------------------------------------------------------
@@ -335,11 +357,112 @@ export class PluginVm implements AbiHost {
   }
 
   grpcCancel(token: number): number {
+    const stream = this.#grpcStreams.get(token);
+    if (stream) {
+      // Envoy resets the stream; the plugin hears nothing more of it.
+      this.#grpcStreams.delete(token);
+      stream.connection.cancel();
+      return Status.OK;
+    }
     const c = this.#pendingCalls.get(token);
     if (!c) return Status.NOT_FOUND;
     this.#pendingCalls.delete(token);
     c.abort();
     return Status.OK;
+  }
+
+  /** proxy_grpc_close: a stream is half-closed (forgotten once the remote closed too); a call is cancelled. */
+  grpcClose(token: number): number {
+    const stream = this.#grpcStreams.get(token);
+    if (!stream) return this.grpcCancel(token);
+    if (!stream.localClosed) {
+      stream.localClosed = true;
+      stream.connection.close();
+    }
+    if (stream.remoteClosed) this.#grpcStreams.delete(token);
+    return Status.OK;
+  }
+
+  grpcStream(serviceBytes: Uint8Array, service: string, method: string, metadata: HeaderPairs): { status: number; token?: number } {
+    const open = this.settings.dispatcher.grpcStream;
+    const cluster = grpcServiceCluster(serviceBytes);
+    if (!open || !this.settings.dispatcher.knows(cluster)) return { status: Status.BAD_ARGUMENT };
+    const token = this.#nextToken++;
+    const request: GrpcStreamRequest = { token, cluster, service, method, initialMetadata: metadata };
+    const root = this.rootContextId;
+    let state: GrpcStreamState | undefined;
+    const pendingEvents: Array<() => void> = [];
+    // The far end may answer at once (a test handler), while the guest is still inside proxy_grpc_stream:
+    // events queue and run after the guest returns, in order.
+    const deliver = (event: () => void) => {
+      const s = state ?? { queue: pendingEvents };
+      if (this.#depth > 0 || s.queue.length > 0 || !state) {
+        s.queue.push(event);
+        if (s.queue.length === 1) queueMicrotask(() => this.#flushGrpc(token, s.queue));
+        return;
+      }
+      event();
+    };
+    const live = () => this.#grpcStreams.get(token) === state && state !== undefined && !state.remoteClosed && !this.#stopped && !this.failure;
+    this.settings.onGrpcStream?.(request);
+    const connection = open.call(this.settings.dispatcher, request, {
+      initialMetadata: (md) => deliver(() => {
+        if (!live()) return;
+        this.#grpcCallback({ initialMetadata: new HeaderMap(md) }, 'proxy_on_grpc_receive_initial_metadata', token, md.length);
+      }),
+      message: (message) => deliver(() => {
+        if (!live()) return;
+        this.#grpcCallback({ message }, 'proxy_on_grpc_receive', token, message.byteLength);
+      }),
+      trailingMetadata: (md) => deliver(() => {
+        if (!live()) return;
+        this.#grpcCallback({ trailingMetadata: new HeaderMap(md) }, 'proxy_on_grpc_receive_trailing_metadata', token, md.length);
+      }),
+      close: (status, message) => deliver(() => {
+        if (!live() || !state) return;
+        state.remoteClosed = true;
+        if (state.localClosed) this.#grpcStreams.delete(token);
+        this.lastStatus = { code: status, message: message ?? '' };
+        this.#callAsync('proxy_on_grpc_close', root, token, status);
+      }),
+    });
+    state = { connection, localClosed: false, remoteClosed: false, queue: pendingEvents };
+    this.#grpcStreams.set(token, state);
+    return { status: Status.OK, token };
+  }
+
+  /** proxy_grpc_send: BAD_ARGUMENT for a token that is not a stream's, NOT_FOUND for a closed one. */
+  grpcSend(token: number, message: Uint8Array, endOfStream: boolean): number {
+    const stream = this.#grpcStreams.get(token);
+    if (!stream) return this.#pendingCalls.has(token) ? Status.BAD_ARGUMENT : Status.NOT_FOUND;
+    if (stream.localClosed) return Status.BAD_ARGUMENT;
+    stream.connection.send(message, endOfStream);
+    if (endOfStream) {
+      stream.localClosed = true;
+      if (stream.remoteClosed) this.#grpcStreams.delete(token);
+    }
+    return Status.OK;
+  }
+
+  #flushGrpc(token: number, queue: Array<() => void>): void {
+    if (this.#depth > 0) {
+      queueMicrotask(() => this.#flushGrpc(token, queue));
+      return;
+    }
+    while (queue.length > 0) {
+      const event = queue[0] as () => void;
+      event();
+      queue.shift();
+    }
+  }
+
+  #grpcCallback(view: NonNullable<PluginVm['grpcView']>, name: string, token: number, size: number): void {
+    this.grpcView = view;
+    try {
+      this.#callAsync(name, this.rootContextId, token, size);
+    } finally {
+      this.grpcView = undefined;
+    }
   }
 
   #deliverGrpcResponse(token: number, response: GrpcCallResponse): void {

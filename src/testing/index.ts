@@ -25,6 +25,9 @@ import {
   type HeaderPairs,
   type GrpcCallRequest,
   type GrpcCallResponse,
+  type GrpcStreamConnection,
+  type GrpcStreamRequest,
+  type GrpcStreamSink,
   type HttpCallDispatcher,
   type HttpCallRequest,
   type HttpCallResponse,
@@ -66,6 +69,12 @@ export interface GrpcAnswer {
 }
 export type GrpcCallHandler = (call: TestGrpcCall) => GrpcAnswer | Promise<GrpcAnswer>;
 
+/**
+ * Called when the plugin opens a gRPC stream (proxy_grpc_stream). Answer now or later with the stream's
+ * methods; set `stream.onMessage` to react to each message the plugin sends.
+ */
+export type GrpcStreamHandler = (stream: TestGrpcStream) => void | Promise<void>;
+
 export interface LoadPluginOptions {
   /** The WasmPlugin's pluginConfig; handed to the plugin as JSON (strings and bytes pass as they are). */
   pluginConfig?: unknown;
@@ -83,6 +92,11 @@ export interface LoadPluginOptions {
   clusters?: Record<string, HttpCallHandler | null> | string[];
   /** Clusters the plugin may call with proxy_grpc_call, each answered by a handler. */
   grpcClusters?: Record<string, GrpcCallHandler>;
+  /**
+   * Clusters the plugin may open gRPC streams to. A handler sees each stream as it opens; `null` leaves
+   * streams for the test to answer through `plugin.grpcStreams`.
+   */
+  grpcStreams?: Record<string, GrpcStreamHandler | null>;
   /** Properties merged over the defaults (node metadata Istio sets, plugin_name, ...). */
   properties?: PropertyTree;
   /** Lowest log level recorded (default trace: everything). */
@@ -176,6 +190,102 @@ export class TestHttpCall {
     if (this.answered) throw new Error(`the HTTP call to ${this.cluster} was already answered`);
     this.answered = true;
     this.#resolve(r);
+  }
+}
+
+/**
+ * A gRPC stream the plugin opened. What the plugin sent is in `messages` (and `closedByPlugin`,
+ * `cancelled`); the test plays the far end: initial metadata, messages, trailing metadata, then close
+ * with a grpc-status. Each method resolves once the plugin has handled the event.
+ */
+export class TestGrpcStream {
+  readonly cluster: string;
+  readonly service: string;
+  readonly method: string;
+  /** Initial metadata the plugin sent. */
+  readonly metadata: Record<string, string>;
+  /** Messages the plugin sent (proxy_grpc_send), in order. */
+  readonly messages: Uint8Array[] = [];
+  /** The plugin half-closed its side (proxy_grpc_close, or a send with end_of_stream). */
+  closedByPlugin = false;
+  /** The plugin reset the stream (proxy_grpc_cancel); it hears nothing more. */
+  cancelled = false;
+  /** The test closed the stream (close() or respond()). */
+  closed = false;
+  /** Called with each message the plugin sends (and whether it ended its side). */
+  onMessage: ((message: Uint8Array, endOfStream: boolean) => void) | undefined;
+  readonly #sink: GrpcStreamSink;
+  readonly #plugin: TestPlugin;
+
+  /** @internal */
+  constructor(request: GrpcStreamRequest, sink: GrpcStreamSink, plugin: TestPlugin) {
+    this.cluster = request.cluster;
+    this.service = request.service;
+    this.method = request.method;
+    this.metadata = new HeaderMap(request.initialMetadata).toObject();
+    this.#sink = sink;
+    this.#plugin = plugin;
+  }
+
+  /** Messages the plugin sent, as text. */
+  get textMessages(): string[] {
+    return this.messages.map((m) => new TextDecoder().decode(m));
+  }
+
+  /** @internal the plugin's side of the stream */
+  connection(): GrpcStreamConnection {
+    return {
+      send: (message, endOfStream) => {
+        const copy = message.slice();
+        this.messages.push(copy);
+        if (endOfStream) this.closedByPlugin = true;
+        this.onMessage?.(copy, endOfStream);
+      },
+      close: () => {
+        this.closedByPlugin = true;
+      },
+      cancel: () => {
+        this.cancelled = true;
+      },
+    };
+  }
+
+  async sendInitialMetadata(metadata: HeadersInit): Promise<void> {
+    this.#open('initial metadata');
+    this.#sink.initialMetadata(new HeaderMap(metadata).pairs);
+    await this.#plugin.settled();
+  }
+
+  async sendMessage(message: string | Uint8Array): Promise<void> {
+    this.#open('a message');
+    this.#sink.message(bytes(message));
+    await this.#plugin.settled();
+  }
+
+  async sendTrailingMetadata(metadata: HeadersInit): Promise<void> {
+    this.#open('trailing metadata');
+    this.#sink.trailingMetadata(new HeaderMap(metadata).pairs);
+    await this.#plugin.settled();
+  }
+
+  /** Closes the stream with a grpc-status (default 0 OK): the plugin's proxy_on_grpc_close. */
+  async close(status = 0, message = ''): Promise<void> {
+    this.#open('a close');
+    this.closed = true;
+    this.#sink.close(status, message);
+    await this.#plugin.settled();
+  }
+
+  /** Everything at once: initial metadata, messages, trailing metadata (each when given), then close. */
+  async respond(answer: GrpcAnswer = {}): Promise<void> {
+    if (answer.initialMetadata) await this.sendInitialMetadata(answer.initialMetadata);
+    for (const m of answer.messages ?? []) await this.sendMessage(m);
+    if (answer.trailingMetadata) await this.sendTrailingMetadata(answer.trailingMetadata);
+    await this.close(answer.status ?? 0, answer.statusMessage ?? '');
+  }
+
+  #open(what: string): void {
+    if (this.closed) throw new Error(`the gRPC stream to ${this.cluster} is closed: cannot send ${what}`);
   }
 }
 
@@ -347,6 +457,8 @@ export class TestPlugin {
   readonly httpCalls: TestHttpCall[] = [];
   /** Every gRPC call dispatched, in order. */
   readonly grpcCalls: TestGrpcCall[] = [];
+  /** Every gRPC stream opened, in order. */
+  readonly grpcStreams: TestGrpcStream[] = [];
   /** Every property path the plugin read, dotted (`request.path`). */
   readonly propertiesRead: string[];
   #current: TestExchange | undefined;
@@ -369,9 +481,27 @@ export class TestPlugin {
     const propertiesRead: string[] = [];
     const calls = new Map<number, TestHttpCall>();
     const grpcClusters = options.grpcClusters ?? {};
+    const grpcStreams = options.grpcStreams ?? {};
     const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
     const dispatcher: HttpCallDispatcher = {
-      knows: (cluster) => own(clusters, cluster) || own(grpcClusters, cluster),
+      knows: (cluster) => own(clusters, cluster) || own(grpcClusters, cluster) || own(grpcStreams, cluster),
+      grpcStream: (request, sink) => {
+        if (!self) return { send: () => {}, close: () => {}, cancel: () => {} };
+        const plugin = self;
+        const stream = new TestGrpcStream(request, sink, plugin);
+        plugin.grpcStreams.push(stream);
+        const handler = grpcStreams[request.cluster];
+        if (handler) {
+          plugin.#autoAnswers++;
+          void Promise.resolve()
+            .then(() => handler(stream))
+            .catch(() => {
+              if (!stream.closed) void stream.close(14, 'handler failed').catch(() => {});
+            })
+            .finally(() => queueMicrotask(() => plugin.#autoAnswers--));
+        }
+        return stream.connection();
+      },
       grpc: async (request: GrpcCallRequest): Promise<GrpcCallResponse> => {
         const handler = grpcClusters[request.cluster];
         if (!handler || !self) return { status: 14, statusMessage: 'no handler' };
