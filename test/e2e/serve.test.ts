@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +95,65 @@ describe('istio-wasm serve', () => {
     expect(await no.text()).toBe('forbidden\n');
     const unknown = await serve(['--wasm', example, '--upstream', upstream.url, '--plugin-config', JSON.stringify({ authCluster })]);
     expect((await fetch(`${unknown.url}/v2/a`, { headers: { authorization: 'Bearer good' } })).status).toBe(403);
+  });
+
+  it('passes HTTP/1.1 trailers both ways through the plugin\'s trailer callbacks', async () => {
+    // Adds x-plugin-saw to the request trailers (and logs it) and to the response trailers.
+    const trailersPlugin = path.join(tmp.dir, 'trailers.wasm');
+    writeFileSync(
+      trailersPlugin,
+      await wat(`(module
+        (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+        (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 100) "x-plugin-saw")
+        (data (i32.const 120) "request-trailers")
+        (data (i32.const 140) "response-trailers")
+        (func (export "proxy_abi_version_0_2_1"))
+        (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+        (func (export "proxy_on_context_create") (param i32 i32))
+        (func (export "proxy_on_request_trailers") (param i32 i32) (result i32)
+          (drop (call $add (i32.const 1) (i32.const 100) (i32.const 12) (i32.const 120) (i32.const 16)))
+          (drop (call $log (i32.const 2) (i32.const 120) (i32.const 16)))
+          (i32.const 0))
+        (func (export "proxy_on_response_trailers") (param i32 i32) (result i32)
+          (drop (call $add (i32.const 3) (i32.const 100) (i32.const 12) (i32.const 140) (i32.const 17)))
+          (i32.const 0)))`),
+    );
+    const seen: { body?: string; trailers?: Record<string, string | undefined> } = {};
+    const trailing = await startServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.body = Buffer.concat(chunks).toString();
+        seen.trailers = { ...req.trailers };
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-upstream-trailer' });
+        res.write('first ');
+        res.addTrailers({ 'x-upstream-trailer': 'u' });
+        res.end('second');
+      });
+    });
+    try {
+      const s = await serve(['--wasm', trailersPlugin, '--upstream', trailing.url]);
+      const got = await new Promise<{ status: number; body: string; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+        const req = http.request(`${s.url}/t`, { method: 'POST', headers: { 'content-type': 'text/plain' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), trailers: res.trailers }));
+        });
+        req.on('error', reject);
+        req.write('abc');
+        req.write('def');
+        req.addTrailers({ 'x-client-trailer': 'c' });
+        req.end();
+      });
+      expect(seen).toEqual({ body: 'abcdef', trailers: { 'x-client-trailer': 'c', 'x-plugin-saw': 'request-trailers' } });
+      expect(got).toEqual({ status: 200, body: 'first second', trailers: { 'x-upstream-trailer': 'u', 'x-plugin-saw': 'response-trailers' } });
+      await until(() => /request-trailers/.test(s.stderr()));
+      expect(s.stderr()).toMatch(/request-trailers/);
+    } finally {
+      await trailing.close();
+    }
   });
 
   it('answers 502 when the upstream refuses connections, and keeps running', async () => {
