@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { json, result, success } from '../ui/output.js';
@@ -9,14 +8,6 @@ interface PackageOptions {
   variant?: 'compat' | 'wasm' | 'docker';
   tag?: string;
   json?: boolean;
-}
-
-/** Whether an istio-wasm.yaml is here or above (the project loader, and its YAML parser, load only then). */
-function inProject(cwd: string): boolean {
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'istio-wasm.yaml'))) return true;
-    if (path.dirname(dir) === dir) return false;
-  }
 }
 
 export function registerPackage(program: Command): void {
@@ -33,7 +24,7 @@ export function registerPackage(program: Command): void {
       '\nExamples:\n  $ istio-wasm package --output build/oci\n  $ istio-wasm package --wasm plugin.wasm --output plugin.tar --tag v0.1.0\n  $ skopeo inspect --raw oci:build/oci:latest',
     )
     .action(async (opts: PackageOptions) => {
-      const tryLoadProject = async (dir: string) => (inProject(dir) ? (await import('../project/load.js')).tryLoadProject(dir) : undefined);
+      const { tryLoadProject } = await import('../project/load.js'); // YAML loads only when a project is found
       const { readModuleFile, formatBytes } = await import('../oci/module-file.js');
       const { packageImage } = await import('../oci/package.js');
       const { parseReference } = await import('../oci/reference.js');

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { PushOptions as PushImageOptions } from '../oci/push.js';
@@ -13,14 +12,6 @@ interface PushOptions {
   variant?: 'compat' | 'wasm' | 'docker';
   json?: boolean;
   layout?: string;
-}
-
-/** Whether an istio-wasm.yaml is here or above (the project loader, and its YAML parser, load only then). */
-function inProject(cwd: string): boolean {
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'istio-wasm.yaml'))) return true;
-    if (path.dirname(dir) === dir) return false;
-  }
 }
 
 export function registerPush(program: Command): void {
@@ -49,7 +40,7 @@ export function registerPush(program: Command): void {
       ].join('\n'),
     )
     .action(async (image: string | undefined, opts: PushOptions) => {
-      const tryLoadProject = async (dir: string) => (inProject(dir) ? (await import('../project/load.js')).tryLoadProject(dir) : undefined);
+      const { tryLoadProject } = await import('../project/load.js'); // YAML loads only when a project is found
       const { resolveImage } = await import('../project/image.js');
       const { readModuleFile, formatBytes } = await import('../oci/module-file.js');
       const { pushImage, pushLayout } = await import('../oci/push.js');

@@ -1,27 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CliError, messageOf } from '../errors.js';
 import { configFileName, failStrategies, languages, phases, pullPolicies, type ProjectConfig } from './schema.js';
 import { dns1123LabelProblem } from './names.js';
+import { findProjectRoot } from './find.js';
+
+export { findProjectRoot };
 
 export interface Project {
   /** Directory holding istio-wasm.yaml. */
   root: string;
   configPath: string;
   config: ProjectConfig;
-}
-
-/** Walks up from `from` to the nearest directory with istio-wasm.yaml. */
-export function findProjectRoot(from: string): string | undefined {
-  let dir = path.resolve(from);
-  for (;;) {
-    if (existsSync(path.join(dir, configFileName))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 /** Loads the project around `cwd`, or throws NO_PROJECT naming what to do. */
@@ -48,6 +38,7 @@ export async function loadProjectAt(root: string): Promise<Project> {
   } catch (error) {
     throw new CliError('CONFIG_UNREADABLE', `cannot read ${configPath}: ${messageOf(error)}`);
   }
+  const { parse: parseYaml, YAMLParseError } = await import('yaml');
   let data: unknown;
   try {
     data = parseYaml(text);
