@@ -35,15 +35,23 @@ function bcryptHtpasswd(file: string, user: string, pass: string): void {
   if (done.status !== 0) throw new Error(`htpasswd failed: ${done.stderr?.toString() ?? ''}`);
 }
 
-export async function startRegistry(options: { htpasswd?: { user: string; pass: string } } = {}): Promise<StartedRegistry> {
+export interface RegistryOptions {
+  htpasswd?: { user: string; pass: string };
+  /** Serve an existing storage root (e.g. a cluster image's unpacked registry/) instead of a new one; it is not deleted on stop. */
+  storageRoot?: string;
+  /** Refuse writes (maintenance read-only mode). */
+  readonly?: boolean;
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<StartedRegistry> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'ciw-registry-'));
-  const storage = path.join(root, 'storage');
+  const storage = options.storageRoot ?? path.join(root, 'storage');
   const lines = [
     'version: 0.1',
     'log: { level: info, accesslog: { disabled: true } }',
     'storage:',
     `  filesystem: { rootdirectory: ${JSON.stringify(storage)} }`,
-    '  delete: { enabled: true }',
+    options.readonly ? '  maintenance: { readonly: { enabled: true }, uploadpurging: { enabled: false } }' : '  delete: { enabled: true }',
     'http:',
     '  addr: 127.0.0.1:0',
   ];
