@@ -1,5 +1,4 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { gunzip, isGzip } from '../../src/oci/gzip.js';
 import { readTar } from '../../src/oci/tar.js';
