@@ -3,6 +3,8 @@
  * writes: (start 0, length 0) prepends, (start 0, length >= size) replaces, start >= size appends;
  * anything else is BAD_ARGUMENT.
  */
+const noBytes = new Uint8Array(0);
+
 export class BodyBuffer {
   #chunks: Uint8Array[] = [];
   #size = 0;
@@ -61,15 +63,19 @@ export class BodyBuffer {
     return false;
   }
 
-  /** Takes the content out, leaving the buffer empty. */
+  /** Takes the content out, leaving the buffer empty (no copy when it holds one chunk or none). */
   drain(): Uint8Array {
-    const out = this.bytes();
+    if (this.#size === 0) {
+      if (this.#chunks.length > 0) this.#chunks.length = 0;
+      return noBytes;
+    }
+    const out = this.#chunks.length === 1 ? (this.#chunks[0] as Uint8Array) : this.bytes();
     this.clear();
     return out;
   }
 
   clear(): void {
-    this.#chunks = [];
+    this.#chunks.length = 0;
     this.#size = 0;
   }
 }

@@ -86,6 +86,8 @@ export class Plugin {
   #env: HostEnvironment;
   #tickTimer: NodeJS.Timeout | undefined;
   #properties: PropertyTree;
+  /** One closure for every stream (not one per stream). */
+  #onStreamTrap = (error: PluginTrap): void => this.#fail(error);
 
   private constructor(module: PluginModule, options: PluginOptions) {
     this.module = module;
@@ -127,9 +129,9 @@ export class Plugin {
     if (this.failure && this.failStrategy === 'FAIL_RELOAD') this.#startVm();
     const bufferLimit = this.#options.bufferLimit ?? 1024 * 1024;
     if (this.failure || !this.#vm) {
-      return new HttpStream({ vm: undefined, mode: this.failStrategy === 'FAIL_OPEN' ? 'bypass' : 'reject', failStrategy: this.failStrategy, bufferLimit, ...(info ? { info } : {}) });
+      return new HttpStream({ vm: undefined, mode: this.failStrategy === 'FAIL_OPEN' ? 'bypass' : 'reject', failStrategy: this.failStrategy, bufferLimit, info });
     }
-    return new HttpStream({ vm: this.#vm, mode: 'active', failStrategy: this.failStrategy, bufferLimit, ...(info ? { info } : {}), onTrap: (error) => this.#fail(error) });
+    return new HttpStream({ vm: this.#vm, mode: 'active', failStrategy: this.failStrategy, bufferLimit, info, onTrap: this.#onStreamTrap });
   }
 
   /** Notes a failure seen by a stream (its callback trapped). */

@@ -62,8 +62,8 @@ export class HttpStream implements StreamContext {
   #info: StreamInfo;
   #paused: Side | undefined;
   #resumeAsked: Side | undefined;
-  #waiters: Array<(o: StepOutcome) => void> = [];
-  #custom = new Map<string, Uint8Array>();
+  #waiters: Array<(o: StepOutcome) => void> | undefined;
+  #custom: Map<string, Uint8Array> | undefined;
   #finished = false;
   #localInStep = false;
   #onTrapHook: ((error: PluginTrap) => void) | undefined;
@@ -76,7 +76,7 @@ export class HttpStream implements StreamContext {
     mode: 'active' | 'bypass' | 'reject';
     failStrategy: FailStrategy;
     bufferLimit: number;
-    info?: StreamInfo;
+    info?: StreamInfo | undefined;
     /** Told when a callback of this stream traps (the plugin then fails as a whole). */
     onTrap?: (error: PluginTrap) => void;
   }) {
@@ -149,7 +149,7 @@ export class HttpStream implements StreamContext {
     if (this.closed) return Promise.resolve({ kind: 'closed' });
     if (this.#localInStep && this.localResponse) return Promise.resolve({ kind: 'local', response: this.localResponse });
     if (!this.#paused) return Promise.resolve(CONTINUE);
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /** proxy_on_done, proxy_on_log, proxy_on_delete; idempotent. */
@@ -201,13 +201,13 @@ export class HttpStream implements StreamContext {
   }
 
   property(path: string[]): Uint8Array | undefined {
-    const custom = this.#custom.get(path.join('\0'));
+    const custom = this.#custom?.get(path.join('\0'));
     if (custom) return custom;
     return lookupProperty(path, [this.#properties()]);
   }
 
   setProperty(path: string[], value: Uint8Array): number {
-    this.#custom.set(path.join('\0'), value.slice());
+    (this.#custom ??= new Map()).set(path.join('\0'), value.slice());
     return Status.OK;
   }
 
@@ -297,8 +297,8 @@ export class HttpStream implements StreamContext {
 
   #settle(outcome: StepOutcome): void {
     const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
+    if (waiters === undefined || waiters.length === 0) return;
+    this.#waiters = undefined;
     for (const w of waiters) w(outcome);
   }
 

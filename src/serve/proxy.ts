@@ -14,29 +14,39 @@ export interface ProxyOptions {
 }
 
 function requestHeaderMap(req: http.IncomingMessage, upstream: URL): HeaderMap {
-  const map = new HeaderMap([
+  const map = new HeaderMap();
+  // Pairs built directly (already lower-case): this runs on every request.
+  const pairs: Array<[string, string]> = [
     [':method', req.method ?? 'GET'],
     [':path', req.url ?? '/'],
     [':authority', req.headers.host ?? upstream.host],
     [':scheme', 'http'],
-  ]);
+  ];
+  let forwardedProto = false;
+  let requestId = false;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const k = String(raw[i]).toLowerCase();
-    if (!hopByHop.has(k)) map.add(k, String(raw[i + 1]));
+    if (hopByHop.has(k)) continue;
+    if (k === 'x-forwarded-proto') forwardedProto = true;
+    else if (k === 'x-request-id') requestId = true;
+    pairs.push([k, String(raw[i + 1])]);
   }
-  if (!map.has('x-forwarded-proto')) map.add('x-forwarded-proto', 'http');
-  if (!map.has('x-request-id')) map.add('x-request-id', randomUUID());
+  if (!forwardedProto) pairs.push(['x-forwarded-proto', 'http']);
+  if (!requestId) pairs.push(['x-request-id', randomUUID()]);
+  map.pairs = pairs;
   return map;
 }
 
 function responseHeaderMap(res: http.IncomingMessage): HeaderMap {
-  const map = new HeaderMap([[':status', String(res.statusCode ?? 502)]]);
+  const map = new HeaderMap();
+  const pairs: Array<[string, string]> = [[':status', String(res.statusCode ?? 502)]];
   const raw = res.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const k = String(raw[i]).toLowerCase();
-    if (!hopByHop.has(k)) map.add(k, String(raw[i + 1]));
+    if (!hopByHop.has(k)) pairs.push([k, String(raw[i + 1])]);
   }
+  map.pairs = pairs;
   return map;
 }
 
@@ -335,7 +345,9 @@ class Exchange {
     };
     answer.once('end', ended);
     answer.once('error', ended);
-    answer.once('close', () => setImmediate(ended));
+    answer.once('close', () => {
+      if (!this.#ended) setImmediate(ended);
+    });
   }
 
   #localReply(local: LocalResponse): void {
