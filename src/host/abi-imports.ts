@@ -1,5 +1,5 @@
 import { BufferType, MapType, Status, StreamType } from './constants.js';
-import { HeaderMap, HeaderMapFormatError, deserializePairs, encodeUtf8, serializePairs, type HeaderPairs } from './header-map.js';
+import { HeaderMap, HeaderMapFormatError, deserializePairs, serializePairs, type HeaderPairs } from './header-map.js';
 import { MemoryAccessError, type GuestMemory } from './memory.js';
 import type { MetricStore } from './metrics.js';
 import type { SharedData } from './shared-data.js';
@@ -226,7 +226,7 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
       if (!map) return mapStatus(type);
       const value = map.getJoined(str(kPtr, kLen));
       if (value === undefined) return Status.NOT_FOUND;
-      mem().handOver(encodeUtf8(value), ptrOut, lenOut);
+      mem().handOverString(value, ptrOut, lenOut);
       return Status.OK;
     }),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {

@@ -11,6 +11,7 @@ export class MemoryAccessError extends Error {
 }
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** UTF-8 to string; short ASCII (header names and values) without TextDecoder's call overhead. */
 export function decodeUtf8(bytes: Uint8Array): string {
@@ -79,7 +80,21 @@ export class GuestMemory {
 
   readString(ptr: number, len: number): string {
     if (len === 0) return '';
-    return decodeUtf8(this.view(ptr, len));
+    this.#check(ptr, len);
+    const p = ptr >>> 0;
+    const n = len >>> 0;
+    const b = this.#bytes;
+    if (n <= 64) {
+      // Short ASCII (header names and values) straight from memory: no view, no TextDecoder call.
+      let out = '';
+      for (let i = p; i < p + n; i++) {
+        const c = b[i] as number;
+        if (c >= 0x80) return decoder.decode(b.subarray(p, p + n));
+        out += String.fromCharCode(c);
+      }
+      return out;
+    }
+    return decoder.decode(b.subarray(p, p + n));
   }
 
   write(ptr: number, data: Uint8Array): void {
@@ -124,6 +139,21 @@ export class GuestMemory {
     this.write(ptr, data);
     this.setU32(ptrOut, ptr);
     this.setU32(lenOut, data.byteLength);
+  }
+
+  /** handOver for a string: short ASCII is written straight into guest memory (no intermediate bytes). */
+  handOverString(text: string, ptrOut: number, lenOut: number): void {
+    const n = text.length;
+    let ascii = n <= 64;
+    for (let i = 0; ascii && i < n; i++) if (text.charCodeAt(i) >= 0x80) ascii = false;
+    if (!ascii || n === 0) return this.handOver(encoder.encode(text), ptrOut, lenOut);
+    this.#check(ptrOut, 4);
+    this.#check(lenOut, 4);
+    const ptr = this.allocate(n);
+    const b = this.#bytes;
+    for (let i = 0; i < n; i++) b[ptr + i] = text.charCodeAt(i);
+    this.setU32(ptrOut, ptr);
+    this.setU32(lenOut, n);
   }
 
   allocate(size: number): number {

@@ -126,7 +126,7 @@ export class HttpStream implements StreamContext {
 
   onRequestTrailers(trailers: HeaderMap): StepOutcome {
     this.requestTrailers = trailers;
-    return this.#step('request', 'proxy_on_request_trailers', trailers.size);
+    return this.#step('request', 'proxy_on_request_trailers', trailers.size, 0);
   }
 
   onResponseHeaders(headers: HeaderMap, endOfStream: boolean): StepOutcome {
@@ -141,7 +141,7 @@ export class HttpStream implements StreamContext {
 
   onResponseTrailers(trailers: HeaderMap): StepOutcome {
     this.responseTrailers = trailers;
-    return this.#step('response', 'proxy_on_response_trailers', trailers.size);
+    return this.#step('response', 'proxy_on_response_trailers', trailers.size, 0);
   }
 
   /** After `pause` (or a body `pause` at end of stream): resolves when the plugin lets go. */
@@ -218,7 +218,7 @@ export class HttpStream implements StreamContext {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  #step(side: Side, callback: string, ...args: number[]): StepOutcome {
+  #step(side: Side, callback: string, a: number, b: number): StepOutcome {
     if (this.closed) return { kind: 'closed' };
     if (this.#mode === 'bypass') return CONTINUE;
     if (this.#mode === 'reject') return this.#rejected();
@@ -228,7 +228,7 @@ export class HttpStream implements StreamContext {
     this.#localInStep = false;
     let action: number;
     try {
-      action = vm.call(callback, this.id, this.id, ...args);
+      action = vm.callStream(callback, this.id, a, b);
     } catch (error) {
       return this.#onTrap(error);
     }

@@ -193,12 +193,37 @@ export class PluginVm implements AbiHost {
     }
   }
 
+  /**
+   * call() for the stream callbacks, fn(contextId, a, b), without an argument array per call (extra
+   * arguments are ignored by a callback with fewer parameters; missing ones are 0). With a time limit
+   * set it takes the general path.
+   */
+  callStream(name: string, contextId: number, a: number, b: number): number {
+    if (this.failure) throw this.failure;
+    const fn = this.#exports[name];
+    if (!fn) return 0;
+    if (this.settings.callbackTimeoutMs !== undefined && this.settings.callbackTimeoutMs > 0) return this.call(name, contextId, contextId, a, b);
+    const previous = this.#effective;
+    this.#effective = contextId;
+    this.#depth++;
+    try {
+      return (fn(contextId, a, b) ?? 0) | 0;
+    } catch (error) {
+      this.failure = new PluginTrap(name, error);
+      this.stop();
+      throw this.failure;
+    } finally {
+      this.#effective = previous;
+      this.#depth--;
+    }
+  }
+
   /** Registers a stream context and calls proxy_on_context_create(id, root). */
   createStream(make: (id: number) => StreamContext): StreamContext {
     const id = this.#nextContextId++;
     const stream = make(id);
     this.#streams.set(id, stream);
-    this.call('proxy_on_context_create', id, id, this.rootContextId);
+    this.callStream('proxy_on_context_create', id, this.rootContextId, 0);
     return stream;
   }
 
@@ -206,9 +231,9 @@ export class PluginVm implements AbiHost {
   finishStream(id: number): void {
     try {
       if (!this.failure) {
-        this.call('proxy_on_done', id, id);
-        this.call('proxy_on_log', id, id);
-        this.call('proxy_on_delete', id, id);
+        this.callStream('proxy_on_done', id, 0, 0);
+        this.callStream('proxy_on_log', id, 0, 0);
+        this.callStream('proxy_on_delete', id, 0, 0);
       }
     } finally {
       this.#streams.delete(id);
