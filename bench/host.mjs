@@ -85,12 +85,14 @@ process.on('SIGINT', () => process.exit(0));`;
 const plainProxyScript = (upstream) => `
 const http = require('node:http');
 const target = new URL(${JSON.stringify(upstream)});
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// The same upstream pool settings as serve's (src/serve/proxy.ts), so the comparison is fair.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
 const s = http.createServer((req, res) => {
   const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
   up.on('error', () => { res.writeHead(502); res.end(); });
   req.pipe(up);
 });
+s.keepAliveTimeout = 5000; // serve's downstream keep-alive
 s.listen(0, '127.0.0.1', () => console.log('listening http://127.0.0.1:' + s.address().port));
 process.on('SIGINT', () => process.exit(0));`;
 

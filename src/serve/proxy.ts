@@ -150,6 +150,8 @@ class Exchange {
   #stopped = false;
   #ended = false;
   #bodyDone = false;
+  /** Response body bytes still to come when the upstream sent a content-length (-1: unknown). */
+  #remaining = -1;
 
   constructor(req: http.IncomingMessage, res: http.ServerResponse, target: Target) {
     this.#req = req;
@@ -338,6 +340,10 @@ class Exchange {
     }
     // Headers go downstream once the plugins continued them, as Envoy does; a plugin that rewrites the
     // body removes content-length itself.
+    // With a content-length, the chunk that completes the body carries end of stream, as Envoy's HTTP/1
+    // codec dispatches it (one body callback, not a chunk and then an empty one).
+    const length = answer.headers['content-length'];
+    if (length !== undefined && /^\d+$/.test(length)) this.#remaining = Number(length);
     answer.on('data', (chunk: Buffer) => this.#onData(chunk));
     const ended = () => {
       this.#ended = true;
@@ -371,19 +377,25 @@ class Exchange {
 
   /** One response chunk through the chain; false from a step stops the body. */
   #chunk(chunk: Buffer): void {
+    let end = false;
+    if (this.#remaining > 0) {
+      this.#remaining -= chunk.byteLength;
+      end = this.#remaining <= 0;
+    }
     let d: MaybePromise<DataOutcome>;
     try {
-      d = this.#chain.responseData(chunk, false);
+      d = this.#chain.responseData(chunk, end);
     } catch (error) {
       this.#stopBody();
       return this.#fail(error);
     }
-    if (!isPromise(d)) return this.#afterChunk(d);
+    if (!isPromise(d)) return end ? this.#endWith(d) : this.#afterChunk(d);
     this.#busy = true;
     d.then(
       (r) => this.#guard(() => {
         this.#busy = false;
-        this.#afterChunk(r);
+        if (end) this.#endWith(r);
+        else this.#afterChunk(r);
         this.#drain();
       }),
       (error: unknown) => {
@@ -441,6 +453,13 @@ class Exchange {
       return;
     }
     this.#then(this.#chain.responseData(new Uint8Array(0), true), (last) => this.#afterLastChunk(last));
+  }
+
+  /** The chunk that completed a content-length body went through with end of stream. */
+  #endWith(last: DataOutcome): void {
+    this.#bodyDone = true;
+    this.#queue.length = 0;
+    this.#afterLastChunk(last);
   }
 
   #afterLastChunk(last: DataOutcome): void {
