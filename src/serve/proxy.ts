@@ -92,6 +92,8 @@ interface Target {
   secure: boolean;
   /** The upstream's own path prefix, if any, goes in front of the request path. */
   prefix: string;
+  /** The upstream host for node:http (IPv6 without brackets). */
+  host: string;
 }
 
 /**
@@ -103,6 +105,7 @@ export function proxyHandler(options: ProxyOptions): (req: http.IncomingMessage,
     options,
     secure: options.upstream.protocol === 'https:',
     prefix: options.upstream.pathname === '/' ? '' : options.upstream.pathname.replace(/\/$/, ''),
+    host: options.upstream.hostname.replace(/^\[(.*)\]$/, '$1'),
   };
   return (req, res) => new Exchange(req, res, target).start();
 }
@@ -257,8 +260,7 @@ class Exchange {
     else if (finalBody === undefined && !headers.has('content-length')) out.push('transfer-encoding', 'chunked');
     const requestPath = headers.get(':path') ?? '/';
     const r = (secure ? https : http).request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
+      host: this.#target.host,
       port: upstream.port,
       path: prefix + (requestPath.startsWith('/') ? requestPath : `/${requestPath}`),
       method: headers.get(':method') ?? this.#method,
