@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { CliError, messageOf } from '../errors.js';
 import { Plugin, createHostEnvironment, logLevelName, urlClusters, compilePluginModule, type LogEntry } from '../host/index.js';
-import { orderPlugins, explainOrder, type PluginSpec } from './chain-order.js';
+import { orderPlugins, type PluginSpec } from './chain-order.js';
 import { proxyHandler } from './proxy.js';
 import { prometheusText, statsServer } from './stats.js';
 import { buildForWatch, watchSources } from './watch.js';
