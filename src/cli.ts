@@ -1,29 +1,10 @@
-import { Command, CommanderError } from 'commander';
 import { isCliError, messageOf } from './errors.js';
 import { installInterruptHandler } from './runtime.js';
-import { paint, setOutputMode, isVerbose } from './ui/output.js';
+import { paint, isVerbose } from './ui/output.js';
 import { packageInfo } from './version.js';
-import { registerCommands, registerCreate } from './commands/index.js';
+import type { Entry } from './program.js';
 
-export type Entry = 'istio-wasm' | 'create-istio-wasm';
-
-/** Builds the commander program. Commands register their options here and load their core lazily. */
-export function buildProgram(entry: Entry): Command {
-  const program = new Command(entry);
-  program
-    .version(packageInfo().version, '-v, --version', 'print the version')
-    .option('--verbose', 'print debug output and error stacks')
-    .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .exitOverride();
-  program.hook('preAction', (_this, action) => {
-    const opts = action.optsWithGlobals();
-    setOutputMode({ verbose: Boolean(opts.verbose), quiet: Boolean(opts.json) || Boolean(opts.quiet) });
-  });
-  if (entry === 'create-istio-wasm') registerCreate(program);
-  else registerCommands(program);
-  return program;
-}
+export type { Entry };
 
 /** The one error boundary: every failure becomes one red line (plus hint) and an exit code. */
 export async function main(argv: string[], entry: Entry): Promise<void> {
@@ -41,6 +22,8 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
       throw error;
     });
   }
+  // commander and the command modules load only past the --version fast path.
+  const { buildProgram } = await import('./program.js');
   const program = buildProgram(entry);
   try {
     await program.parseAsync(argv);
@@ -50,9 +33,9 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
 }
 
 export function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
+  if (error instanceof Error && error.name === 'CommanderError') {
     // commander already printed its message (or help/version, which exit 0).
-    return error.exitCode === 0 ? 0 : 2;
+    return (error as Error & { exitCode: number }).exitCode === 0 ? 0 : 2;
   }
   if (isCliError(error)) {
     const line = error.code === 'CANCELLED' ? error.message : `error: ${error.message}`;

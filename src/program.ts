@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { setOutputMode } from './ui/output.js';
+import { packageInfo } from './version.js';
+import { registerCommands, registerCreate } from './commands/index.js';
+
+export type Entry = 'istio-wasm' | 'create-istio-wasm';
+
+/** Builds the commander program. Commands register their options here and load their core lazily. */
+export function buildProgram(entry: Entry): Command {
+  const program = new Command(entry);
+  program
+    .version(packageInfo().version, '-v, --version', 'print the version')
+    .option('--verbose', 'print debug output and error stacks')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .exitOverride();
+  program.hook('preAction', (_this, action) => {
+    const opts = action.optsWithGlobals();
+    setOutputMode({ verbose: Boolean(opts.verbose), quiet: Boolean(opts.json) || Boolean(opts.quiet) });
+  });
+  if (entry === 'create-istio-wasm') registerCreate(program);
+  else registerCommands(program);
+  return program;
+}
