@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from '../project/yaml-emit.js';
 import type { ProjectConfig } from '../project/schema.js';
 import type { ScaffoldValues } from './values.js';
 import { isMutableTag, parseReference } from '../oci/reference.js';
@@ -31,5 +31,5 @@ export function renderProjectFile(config: ProjectConfig): string {
     '# imagePullPolicy: IfNotPresent for immutable tags (and pinned digests), Always for moving tags like latest.',
     '',
   ].join('\n');
-  return header + stringify(config, { lineWidth: 0 });
+  return header + toYaml(config as unknown as Record<string, unknown>);
 }

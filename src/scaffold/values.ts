@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { CliError, messageOf } from '../errors.js';
 import { dns1123LabelProblem, parseLabels } from '../project/names.js';
 import { parseReference } from '../oci/reference.js';
@@ -163,6 +162,7 @@ export async function loadValuesFile(file: string): Promise<Record<string, unkno
   } catch (error) {
     throw new CliError('VALUES_UNREADABLE', `cannot read values file ${file}: ${messageOf(error)}`);
   }
+  const { parse: parseYaml } = await import('yaml');
   let data: unknown;
   try {
     data = parseYaml(text);
