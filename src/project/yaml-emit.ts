@@ -8,6 +8,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const plainKey = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Strings safe to write unquoted: no leading digit or indicator, no ": " or " #", not a keyword. */
 const plainString = /^[A-Za-z_/][A-Za-z0-9_./:@-]*$/;
+/** A leading digit is plain only with a "/" in the string (no YAML number, date or time has one). */
+const plainPath = /^[0-9][A-Za-z0-9_./:@-]*\/[A-Za-z0-9_./:@-]*$/;
 /** Words YAML 1.1 readers take as booleans or null when unquoted. */
 const reserved = new Set(['y', 'yes', 'n', 'no', 'true', 'false', 'on', 'off', 'null']);
 
@@ -23,7 +25,7 @@ function scalar(value: Json): string | undefined {
     return String(value);
   }
   if (typeof value === 'string') {
-    const plain = plainString.test(value) && !value.endsWith(':') && !reserved.has(value.toLowerCase());
+    const plain = (plainString.test(value) || plainPath.test(value)) && !value.endsWith(':') && !reserved.has(value.toLowerCase());
     return plain ? value : JSON.stringify(value);
   }
   if (Array.isArray(value) && value.length === 0) return '[]';

@@ -23,7 +23,7 @@ describe('toYaml', () => {
           number: 1.5e-7,
           '': 'empty key',
           '1.0': 'numeric key',
-          strings: ['1.30', 'localhost:5000/wasm/p:v1', 'a:', 'Yes', 'NULL', '/v2', '-x', '@x', 'a: b', 'x #y', '0x10', '1e3', '.5', 'user@host', '12:30'],
+          strings: ['1.30', 'localhost:5000/wasm/p:v1', 'a:', 'Yes', 'NULL', '/v2', '-x', '@x', 'a: b', 'x #y', '0x10', '1e3', '.5', 'user@host', '12:30', '127.0.0.1:5000/wasm/demo:v1', '1/2', '2024-01-01', '1_000'],
         },
         vmConfig: { env: [] },
       },
