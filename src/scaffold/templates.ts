@@ -85,6 +85,18 @@ export function isGitSource(source: string): boolean {
   return gitUrl.test(source) || /^(gh|gitlab|bb):[\w.-]+\/[\w.-]+$/.test(source);
 }
 
+/**
+ * A git url as it may be shown: a password or token in its user info (`https://user:TOKEN@host/…`,
+ * as CI jobs pass them) is replaced by `***`. Clone errors, manifest errors and `--json` output
+ * show this form, never the credential.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i, (_all, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : '***'}@`;
+  });
+}
+
 function expandShorthand(source: string): string {
   const m = /^(gh|gitlab|bb):([\w.-]+\/[\w.-]+)$/.exec(source);
   if (!m) return source;
@@ -113,13 +125,14 @@ export async function resolveTemplate(source: string, options: { ref?: string | 
     return { source, kind: 'directory', dir: templateDir, manifest: await readManifest(templateDir, source), cleanup: noop };
   }
   const url = expandShorthand(source);
+  const shown = redactUrl(source);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'create-istio-wasm-template-'));
   const cleanup = () => rm(tmp, { recursive: true, force: true });
   try {
     await cloneTemplate(url, tmp, options.ref, options.signal);
     const templateDir = options.subdir ? path.resolve(tmp, options.subdir) : tmp;
     ensureSubdir(templateDir, tmp, options.subdir);
-    return { source, kind: 'git', dir: templateDir, manifest: await readManifest(templateDir, source), cleanup };
+    return { source: shown, kind: 'git', dir: templateDir, manifest: await readManifest(templateDir, shown), cleanup };
   } catch (error) {
     await cleanup();
     throw error;
@@ -150,12 +163,13 @@ async function cloneTemplate(url: string, into: string, ref: string | undefined,
       await git.clone(url, into, ['--depth', '1', '--quiet', ...(ref ? ['--branch', ref] : [])]);
     }
   } catch (error) {
-    const text = messageOf(error);
+    const shown = redactUrl(url);
+    const text = messageOf(error).split(url).join(shown);
     if (signal?.aborted) throw signal.reason;
     if (ref && /(Remote branch .* not found|did not match any file|reference is not a tree|not a valid|unknown revision|pathspec)/i.test(text)) {
-      throw new CliError('TEMPLATE_REF_NOT_FOUND', `git ref "${ref}" does not exist in ${url}`, { hint: 'pass an existing branch, tag or commit with --ref' });
+      throw new CliError('TEMPLATE_REF_NOT_FOUND', `git ref "${ref}" does not exist in ${shown}`, { hint: 'pass an existing branch, tag or commit with --ref' });
     }
-    throw new CliError('TEMPLATE_CLONE_FAILED', `cannot clone ${url}: ${text.trim().split('\n').pop() ?? text}`, {
+    throw new CliError('TEMPLATE_CLONE_FAILED', `cannot clone ${shown}: ${text.trim().split('\n').pop() ?? text}`, {
       hint: 'check the url and your access to it (private repositories need git credentials)',
     });
   }

@@ -97,3 +97,18 @@ describe('template manifests', () => {
     await expect(readManifest(dir, 't')).rejects.toThrow(/variables\[0\]\.choices/);
   });
 });
+
+describe('git template urls', () => {
+  it('never shows a token from the url in a clone error', async () => {
+    const { resolveTemplate, redactUrl } = await import('../../src/scaffold/templates.js');
+    expect(redactUrl('https://ci:SECRET-TOKEN@git.example.com/t.git')).toBe('https://ci:***@git.example.com/t.git');
+    expect(redactUrl('https://SECRET-TOKEN@git.example.com/t.git')).toBe('https://***@git.example.com/t.git');
+    expect(redactUrl('git@github.com:o/r.git')).toBe('git@github.com:o/r.git');
+    // Port 1 on loopback refuses at once: the clone fails and its error names the url.
+    const error = await resolveTemplate('https://ci:SECRET-TOKEN@127.0.0.1:1/t.git', { cwd: dir }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('https://ci:***@127.0.0.1:1/t.git');
+    expect((error as Error).message).not.toContain('SECRET-TOKEN');
+    expect(JSON.stringify(error)).not.toContain('SECRET-TOKEN');
+  });
+});
