@@ -347,15 +347,29 @@ class Exchange {
     const length = answer.headers['content-length'];
     if (length !== undefined && /^\d+$/.test(length)) this.#remaining = Number(length);
     answer.on('data', (chunk: Buffer) => this.#onData(chunk));
-    const ended = () => {
+    answer.once('end', () => {
       this.#ended = true;
       this.#maybeEndBody();
-    };
-    answer.once('end', ended);
-    answer.once('error', ended);
-    answer.once('close', () => {
-      if (!this.#ended) setImmediate(ended);
     });
+    // The upstream reset mid-body: Envoy resets the downstream stream (upstream_reset_after_response_started)
+    // instead of ending a truncated body as if it were complete.
+    const reset = () => this.#guard(() => this.#upstreamReset());
+    answer.once('error', reset);
+    answer.once('close', () => {
+      if (!this.#ended) setImmediate(reset);
+    });
+  }
+
+  #upstreamReset(): void {
+    const answer = this.#answer as http.IncomingMessage;
+    if (this.#ended || this.#bodyDone) return;
+    if (answer.complete) {
+      this.#ended = true;
+      return this.#maybeEndBody();
+    }
+    this.#target.options.onError?.('upstream reset after the response started: downstream reset');
+    this.#stopBody();
+    this.#res.destroy();
   }
 
   #localReply(local: LocalResponse): void {
@@ -396,6 +410,7 @@ class Exchange {
     d.then(
       (r) => this.#guard(() => {
         this.#busy = false;
+        if (this.#stopped) return;
         if (end) this.#endWith(r);
         else this.#afterChunk(r);
         this.#drain();

@@ -201,6 +201,28 @@ describe('istio-wasm serve', () => {
     expect(r.stdout.split('\n')[0]).toBe('request path: authn-high -> authn-low -> authz -> stats-a -> stats-b -> none -> upstream');
   });
 
+  it('resets the downstream when the upstream resets mid-body, never ending a truncated body as complete', async () => {
+    const continueOnly = path.join(tmp.dir, 'continue-only.wasm');
+    writeFileSync(continueOnly, await wat('continue-only.wat'));
+    const cut = await startServer((req, res) => {
+      res.writeHead(200, req.url === '/sized' ? { 'content-length': '100' } : {});
+      res.write('partial');
+      setTimeout(() => res.socket?.destroy(), 30);
+    });
+    try {
+      const s = await serve(['--wasm', continueOnly, '--upstream', cut.url]);
+      for (const p of ['/sized', '/chunked']) {
+        const r = await fetch(`${s.url}${p}`);
+        expect(r.status).toBe(200);
+        await expect(r.text(), p).rejects.toThrow();
+      }
+      // serve keeps running
+      expect((await fetch(`${s.url}/sized`)).status).toBe(200);
+    } finally {
+      await cut.close();
+    }
+  });
+
   it('refuses bad input with clear errors', async () => {
     const notWasm = path.join(tmp.dir, 'not.wasm');
     writeFileSync(notWasm, 'hello');
