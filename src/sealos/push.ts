@@ -2,6 +2,8 @@ import { pushImage, type PushResult } from '../oci/push.js';
 import { readModuleFile } from '../oci/module-file.js';
 import { resolveImage } from '../project/image.js';
 import { writeLastPush } from '../oci/last-push.js';
+import { parseIstioVersion } from '../istio/versions.js';
+import { clusterReference } from './cluster-reference.js';
 import { prepareClusterImage, type PreparedClusterImage, type SealosRequest } from './index.js';
 import { pushBuiltImage, type PushedImage } from './push-image.js';
 
@@ -25,6 +27,9 @@ export async function pushWasmAndPrepare(request: SealosRequest, hooks: { onWasm
   const { reference } = resolveImage({ flag: request.image, env: request.env ?? process.env, config: project.config.image });
   const { bytes } = await readModuleFile(undefined, project, request.cwd);
   const tagged = { ...reference, tag: reference.tag ?? 'latest' };
+  // What prepareClusterImage would refuse is refused before anything reaches the registry.
+  parseIstioVersion(request.istioVersion ?? project.config.istio.version);
+  clusterReference(tagged, request.clusterImage);
   const wasm = await pushImage(bytes, tagged, { ...remoteOf(request), variant: 'compat' });
   await writeLastPush(project.root, { image: wasm.image, digest: wasm.digest, url: wasm.url, pushedAt: new Date().toISOString() });
   hooks.onWasmPushed?.(wasm);

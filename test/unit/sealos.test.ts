@@ -246,3 +246,20 @@ describe('the cluster image context', () => {
     await expect(prepareClusterImage({ project, cwd: dir, env: {}, clusterImage: 'sealos.hub:5000/wasm/wasm-auth:latest' })).rejects.toThrow(/overwrite the plugin image/);
   });
 });
+
+describe('sealos push refuses bad input before it pushes anything', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir('ciw-sealos-push-'));
+  });
+  afterEach(async () => cleanup());
+
+  // Port 1 on loopback refuses connections: a push that started would fail with REGISTRY_UNREACHABLE.
+  it('a --cluster-image naming the wasm image, or a bad --istio-version, fails before the wasm image is pushed', async () => {
+    const { pushSealosImage } = await import('../../src/sealos/push.js');
+    const project = await writeProject(dir, { image: '127.0.0.1:1/wasm/wasm-auth:v1' });
+    await expect(pushSealosImage({ project, cwd: dir, env: {}, clusterImage: '127.0.0.1:1/wasm/wasm-auth:v1' })).rejects.toMatchObject({ code: 'CLUSTER_IMAGE_IS_WASM_IMAGE' });
+    await expect(pushSealosImage({ project, cwd: dir, env: {}, istioVersion: 'abc' })).rejects.toMatchObject({ code: 'BAD_ISTIO_VERSION' });
+  });
+});
