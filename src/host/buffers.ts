@@ -1,6 +1,7 @@
 /**
  * A body buffer as proxy_get_buffer_bytes / proxy_set_buffer_bytes see it, with Envoy's rules for
- * writes: (start 0, length 0) prepends, (start 0, length >= size) replaces, start >= size appends;
+ * writes (Buffer::copyFrom): start 0 drops the first `length` bytes and prepends the data (length 0
+ * prepends, length >= size replaces, anything between replaces that prefix), start >= size appends;
  * anything else is BAD_ARGUMENT.
  */
 const noBytes = new Uint8Array(0);
@@ -41,20 +42,17 @@ export class BodyBuffer {
   /** Returns false for a (start, length) Envoy rejects with BAD_ARGUMENT. */
   set(start: number, length: number, data: Uint8Array): boolean {
     if (start === 0) {
-      if (length === 0) {
-        const rest = this.bytes();
-        this.#chunks = [];
-        this.#size = 0;
-        this.append(data.slice());
-        this.append(rest);
-        return true;
-      }
       if (length >= this.#size) {
         this.clear();
         this.append(data.slice());
         return true;
       }
-      return false;
+      const rest = this.bytes().subarray(length);
+      this.#chunks = [];
+      this.#size = 0;
+      this.append(data.slice());
+      this.append(rest);
+      return true;
     }
     if (start >= this.#size) {
       this.append(data.slice());

@@ -87,6 +87,9 @@ describe('buffers', () => {
     expect(t(vm, s.id, 'set_buffer_bytes', 0, 100, 0, q, ql)).toBe(Status.OK); // append
     expect(t(vm, s.id, 'set_buffer_bytes', 0, 2, 1, q, ql)).toBe(Status.BAD_ARGUMENT);
     expect(new TextDecoder().decode(s.requestBody.bytes())).toBe('>>hello<<');
+    const [r, rl] = put(vm, '[[');
+    expect(t(vm, s.id, 'set_buffer_bytes', 0, 0, 2, r, rl)).toBe(Status.OK); // Envoy: drain the first 2 bytes, prepend
+    expect(new TextDecoder().decode(s.requestBody.bytes())).toBe('[[hello<<');
     expect(t(vm, s.id, 'set_buffer_bytes', 0, 0, 999, q, ql)).toBe(Status.OK); // replace
     expect(s.onRequestBody(new Uint8Array(0), true).kind).toBe('continue');
     expect(new TextDecoder().decode(s.requestBody.drain())).toBe('<<');
