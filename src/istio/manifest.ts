@@ -116,7 +116,8 @@ export async function generateManifest(request: ManifestRequest): Promise<Manife
       spec.sha256 = pin.digest.replace(/^sha256:/, '');
     }
     const { loadCredentials } = await import('../oci/auth-files.js');
-    const credentials = await loadCredentials(imageRef.registry, {
+    // registry/repository, as push reads them: auth.json keys may name a namespace (`ghcr.io/acme`).
+    const credentials = await loadCredentials(`${imageRef.registry}/${imageRef.repository}`, {
       ...(request.authfile ? { authfile: request.authfile } : {}),
       ...(request.creds ? { creds: request.creds } : {}),
       ...(request.env ? { env: request.env } : {}),
