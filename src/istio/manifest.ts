@@ -124,6 +124,9 @@ export async function generateManifest(request: ManifestRequest): Promise<Manife
     });
     if (credentials && pin?.challenge?.scheme === 'none') {
       notes.push(`${imageRef.registry} allows anonymous pulls: no pull Secret written`);
+    } else if (credentials?.identityToken) {
+      // A Docker identity token is an OAuth2 refresh token for this machine: the istio-agent reads only user:password from the Secret.
+      notes.push(`the credentials for ${imageRef.registry} are a Docker identity token, which the istio-agent cannot use: no pull Secret written (pass --creds USER:PASSWORD or a robot account's login)`);
     } else if (credentials) {
       const name = wp.imagePullSecret ?? `${config.name}-pull`;
       secret = { object: pullSecret({ name, namespace: wp.namespace, registry: imageRef.registry, credentials, labels: managedLabels(config.name) }), name, registry: imageRef.registry };

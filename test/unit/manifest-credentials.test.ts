@@ -26,3 +26,15 @@ describe('manifest: credentials for the pull Secret', () => {
     expect((result.wasmPlugin.spec as Record<string, unknown>).imagePullSecret).toBe('wasm-auth-pull');
   });
 });
+
+describe('manifest: a Docker identity token', () => {
+  it('writes no pull Secret with an empty password, and says why', async () => {
+    const project = await writeProject(dir, { image: 'registry.example.com/acme/wasm-auth:v1' });
+    const authfile = path.join(dir, 'config.json');
+    await writeFile(authfile, JSON.stringify({ auths: { 'registry.example.com': { auth: Buffer.from('me:').toString('base64'), identitytoken: 'REFRESH-TOKEN' } } }));
+    const result = await generateManifest({ project, target: parseIstioVersion('1.22'), env: {}, authfile });
+    expect(result.secret).toBeUndefined();
+    expect(result.notes.join('\n')).toMatch(/identity token/);
+    expect(JSON.stringify(result)).not.toContain('REFRESH-TOKEN');
+  });
+});
