@@ -224,7 +224,8 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
     proxy_get_header_map_value: guarded((type: number, kPtr: number, kLen: number, ptrOut: number, lenOut: number) => {
       const map = headerMap(type);
       if (!map) return mapStatus(type);
-      const value = map.getJoined(str(kPtr, kLen));
+      // Envoy answers the first value of a repeated header (Context::getHeaderMapValue: entry[0]).
+      const value = map.get(str(kPtr, kLen));
       if (value === undefined) return Status.NOT_FOUND;
       mem().handOverString(value, ptrOut, lenOut);
       return Status.OK;

@@ -30,14 +30,14 @@ export class HeaderMap {
     return this.pairs.length;
   }
 
-  /** The first value; Envoy's get_header_map_value joins duplicates with "," — see getJoined. */
+  /** The first value, as Envoy answers proxy_get_header_map_value for a repeated header. */
   get(key: string): string | undefined {
     const k = key.toLowerCase();
     for (const [pk, pv] of this.pairs) if (pk === k) return pv;
     return undefined;
   }
 
-  /** All values of a key joined with ",", as Envoy answers proxy_get_header_map_value. */
+  /** All values of a key joined with ",", as Envoy answers a request.headers.<name> property. */
   getJoined(key: string): string | undefined {
     const k = key.toLowerCase();
     let out: string | undefined;
