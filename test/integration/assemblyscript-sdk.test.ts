@@ -610,6 +610,39 @@ describe('AssemblyScript SDK: features on a mock host', () => {
     expect(host.logs.at(-1)?.message).toBe('dequeued=ab empty=yes');
   });
 
+  it('parseJson answers null on hostile input (no trap, no endless loop): the plugin refuses its configuration', () => {
+    const hostile = [
+      '['.repeat(100_000),
+      `${'['.repeat(65)}${']'.repeat(65)}`,
+      `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`,
+      '{"a": "\\x"}',
+      '{"a": "\\u12G4"}',
+      '{"a": "\\u12',
+      '{"a": "\\',
+      '{"a": "unterminated',
+      '{"a": "tab\there"}',
+      '{"a": 01}',
+      '{"a": 1.}',
+      '{"a": -}',
+      '{"a": 1e}',
+      '{"a": .5}',
+      '{"a": 1} x',
+      '{"a":}',
+      '{"a" 1}',
+      '{"a": [1,]}',
+      '{"a": tru}',
+      '',
+    ];
+    for (const config of hostile) {
+      const host = new MockHost(moduleOf('features'), 'features-root');
+      expect(host.start(config), config.slice(0, 40)).toBe(false);
+    }
+    // Valid but extreme: the limit depth, a huge exponent and a very long number still parse.
+    const host = new MockHost(moduleOf('features'), 'features-root');
+    expect(host.start(`{"name": "x", "n": 1e999999999, "list": [${'1'.repeat(100_000)}], "nested": ${'['.repeat(60)}${']'.repeat(60)}}`)).toBe(true);
+    expect(host.logs.map((l) => l.message).find((m) => m.startsWith('json'))).toMatch(/^json name=x n=Infinity .* list=1 /);
+  });
+
   it('rewrites header maps, bodies and trailers', () => {
     const host = new MockHost(moduleOf('features'), 'features-root');
     expect(host.start('{}')).toBe(true);
