@@ -23,7 +23,7 @@ export function registerPull(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ istio-wasm pull 127.0.0.1:5000/wasm/my-plugin:v0.1.0 -o plugin.wasm\n  $ istio-wasm pull build/oci:latest -o plugin.wasm')
     .action(async (image: string, opts: PullOptions) => {
       const { existsSync } = await import('node:fs');
-      const { writeFile } = await import('node:fs/promises');
+      const { writeFileAtomic } = await import('../util/write-atomic.js');
       const { CliError, messageOf } = await import('../errors.js');
       const { sha256Hex } = await import('../oci/image.js');
       const { pullModule, readLayoutModule } = await import('../oci/pull.js');
@@ -44,7 +44,7 @@ export function registerPull(program: Command): void {
             });
       for (const w of pulled.warnings) warn(w);
       try {
-        await writeFile(opts.output, pulled.bytes);
+        await writeFileAtomic(opts.output, pulled.bytes);
       } catch (error) {
         throw new CliError('WRITE_FAILED', `cannot write ${opts.output}: ${messageOf(error)}`, { hint: 'check the --output path' });
       }

@@ -1,6 +1,7 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { CliError, messageOf } from '../errors.js';
 import type { Project } from '../project/load.js';
 import { resolveImage } from '../project/image.js';
@@ -249,12 +250,8 @@ export interface WrittenFiles {
   classicPatch?: string;
 }
 
-async function writeAtomic(file: string, text: string, mode?: number): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, text, mode === undefined ? {} : { mode });
-  if (mode !== undefined) await chmod(temp, mode);
-  await rename(temp, file);
+function writeAtomic(file: string, text: string, mode?: number): Promise<void> {
+  return writeFileAtomic(file, text, mode === undefined ? {} : { mode });
 }
 
 /**

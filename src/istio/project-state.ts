@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RegistryChallenge } from './registry-trap.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
 
 /**
  * What earlier commands recorded in `<project>/.istio-wasm/`: the last push (written by `push`)
@@ -37,7 +38,7 @@ export async function recordChallenge(root: string, host: string, challenge: Reg
   const all = Object.fromEntries(await readChallenges(root));
   all[host] = { scheme: challenge.scheme, ...(challenge.realm ? { realm: challenge.realm } : {}), ...(challenge.service ? { service: challenge.service } : {}), checkedAt: new Date().toISOString() };
   await mkdir(path.join(root, stateDirName), { recursive: true });
-  await writeFile(challengesPath(root), `${JSON.stringify(all, null, 2)}\n`);
+  await writeFileAtomic(challengesPath(root), `${JSON.stringify(all, null, 2)}\n`);
 }
 
 export async function sha256File(file: string): Promise<string | undefined> {

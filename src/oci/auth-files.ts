@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import { dockerHub } from './reference.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
 
 /**
  * Where registry credentials live, read in the order containers/image (podman, skopeo, sealos)
@@ -218,12 +219,8 @@ export async function loadCredentials(registry: string, options: { authfile?: st
   return undefined;
 }
 
-async function writeAuthFileAtomic(file: string, content: AuthFileContent): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, `${JSON.stringify(content, null, '\t')}\n`, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, file);
+function writeAuthFileAtomic(file: string, content: AuthFileContent): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(content, null, '\t')}\n`, { mode: 0o600, dirMode: 0o700 });
 }
 
 /** Adds or replaces the entry for `registry` in auth.json, keeping everything else. */

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipLevel, pieceSize } from './gzip.js';
 import { sha256Hex } from './image.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
 
 /**
  * A small cache of built images' manifest and config, keyed by the module's sha256 and the build
@@ -42,12 +43,8 @@ export async function readCachedImage(key: string): Promise<CachedImage | undefi
 
 export async function writeCachedImage(key: string, image: CachedImage): Promise<void> {
   try {
-    const dir = cacheDir();
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${key}.json`);
-    const temp = `${file}.tmp-${process.pid}`;
-    await writeFile(temp, JSON.stringify({ manifest: Buffer.from(image.manifest).toString('base64'), config: Buffer.from(image.config).toString('base64') }));
-    await rename(temp, file);
+    const file = path.join(cacheDir(), `${key}.json`);
+    await writeFileAtomic(file, JSON.stringify({ manifest: Buffer.from(image.manifest).toString('base64'), config: Buffer.from(image.config).toString('base64') }));
   } catch {
     // a cache that cannot be written is no cache
   }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/write-atomic.js';
 
 /** The project's record of its last push, read by `manifest --pin`: `.istio-wasm/last-push.json`. */
 export interface LastPush {
@@ -15,8 +16,7 @@ export function lastPushPath(projectRoot: string): string {
 
 export async function writeLastPush(projectRoot: string, record: LastPush): Promise<string> {
   const file = lastPushPath(projectRoot);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }
 

@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import { imageBlobs, type Blob, type BuiltImage } from './image.js';
 import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { createTar, readTar, type TarEntry } from './tar.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
 
 /**
  * OCI image layouts (a directory: oci-layout, index.json, blobs/sha256/…) and oci-archive files
@@ -45,10 +46,7 @@ export async function writeLayoutDir(dir: string, image: BuiltImage, tag: string
   try {
     await mkdir(path.join(dir, 'blobs', 'sha256'), { recursive: true });
     for (const file of layoutFiles(image, tag, existing)) {
-      const target = path.join(dir, file.name);
-      const temp = `${target}.tmp-${process.pid}`;
-      await writeFile(temp, file.data);
-      await rename(temp, target);
+      await writeFileAtomic(path.join(dir, file.name), file.data);
     }
   } catch (error) {
     throw new CliError('LAYOUT_WRITE_FAILED', `cannot write the OCI layout ${dir}: ${messageOf(error)}`, { hint: 'check the output path and its permissions' });
@@ -61,10 +59,7 @@ export async function writeLayoutArchive(file: string, image: BuiltImage, tag: s
   for (const f of layoutFiles(image, tag)) entries.push({ name: f.name, data: f.data });
   // skopeo lists directories first; the order is otherwise free. Keep oci-layout before index.json.
   try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    const temp = `${file}.tmp-${process.pid}`;
-    await writeFile(temp, createTar(entries));
-    await rename(temp, file);
+    await writeFileAtomic(path.resolve(file), createTar(entries));
   } catch (error) {
     throw new CliError('LAYOUT_WRITE_FAILED', `cannot write the OCI archive ${file}: ${messageOf(error)}`, { hint: 'check the output path and its permissions' });
   }

@@ -1,0 +1,19 @@
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Writes a file so that readers see the old content or the new, never a part: a temp file beside
+ * it, then a rename. The parent directory is created; `mode` applies before the file appears.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { mode?: number; dirMode?: number } = {}): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, ...(options.dirMode === undefined ? {} : { mode: options.dirMode }) });
+  const temp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await writeFile(temp, data, options.mode === undefined ? {} : { mode: options.mode });
+    if (options.mode !== undefined) await chmod(temp, options.mode);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
