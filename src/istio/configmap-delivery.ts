@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { CliError } from '../errors.js';
 import { moduleLimits } from './versions.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /**
  * Delivering the module without a registry: a ConfigMap whose binaryData holds the .wasm, mounted
@@ -31,7 +31,7 @@ export function configMapDelivery(options: { name: string; namespace: string; mo
   if (module.length < 8 || module[0] !== 0 || module[1] !== 0x61 || module[2] !== 0x73 || module[3] !== 0x6d) {
     throw new CliError('NOT_WASM', 'the module does not start with the WebAssembly magic \\0asm', { hint: 'build the plugin first (istio-wasm build)' });
   }
-  const digest = createHash('sha256').update(module).digest('hex');
+  const digest = sha256Hex(module);
   const key = `plugin-${digest.slice(0, 12)}.wasm`;
   const total = module.length + key.length;
   if (total > moduleLimits.configMapMaxBytes) {

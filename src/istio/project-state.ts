@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RegistryChallenge } from './registry-trap.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /**
  * What earlier commands recorded in `<project>/.istio-wasm/`: the last push (written by `push`)
@@ -43,7 +43,7 @@ export async function recordChallenge(root: string, host: string, challenge: Reg
 
 export async function sha256File(file: string): Promise<string | undefined> {
   try {
-    return createHash('sha256').update(await readFile(file)).digest('hex');
+    return sha256Hex(await readFile(file));
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createTar } from './tar.js';
 import { gzipReproducible, gzipReproducibleAsync } from './gzip.js';
 import { mediaTypes, type Descriptor } from './media-types.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /**
  * Building a plugin image in memory. Three variants, all read by Istio's agent:
@@ -38,9 +38,7 @@ export interface BuildOptions {
   wasmSha256?: string;
 }
 
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex };
 
 export function digestOf(data: Uint8Array): string {
   return `sha256:${sha256Hex(data)}`;

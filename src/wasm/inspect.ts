@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/sha256.js';
 import { abiMarkers, isProvidedImport, maxModuleSize, type AbiVersion } from './abi.js';
 import { parseModule, WasmParseError, type WasmExport, type WasmImport } from './parse.js';
 
@@ -16,7 +16,7 @@ export interface WasmInspection {
 /** Checks a module as a proxy would see it, without running it. Never throws on bad bytes. */
 export function inspectWasm(bytes: Uint8Array): WasmInspection {
   const size = bytes.length;
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Hex(bytes);
   const problems: string[] = [];
   if (size > maxModuleSize) problems.push(`module is ${size} bytes, over Istio's 256 MiB limit (the agent would truncate it)`);
   let parsed;
