@@ -179,7 +179,7 @@ async function runSealos(action: 'build' | 'push', image: string | undefined, op
       [
         `cluster image: ${ref}  ${built.prepared.image.manifest.descriptor.digest}`,
         `wasm image:    ${formatReference(built.prepared.wasmRef)}  ${built.prepared.wasmImage.manifest.descriptor.digest} (in registry/)`,
-        `next: istio-wasm sealos push   (or skopeo copy ${built.format}:${rel(built.output)}:${built.prepared.clusterRef.tag} docker://${ref}), then sealos run ${ref}`,
+        `next: istio-wasm sealos push${image ? ` ${image}` : ''}${opts.clusterImage ? ` --cluster-image ${opts.clusterImage}` : ''}   (or skopeo copy ${built.format}:${rel(built.output)}:${built.prepared.clusterRef.tag} docker://${ref}), then sealos run ${ref}`,
       ].join('\n'),
     );
     return;

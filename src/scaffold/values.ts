@@ -160,7 +160,9 @@ export async function loadValuesFile(file: string): Promise<Record<string, unkno
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError('VALUES_UNREADABLE', `cannot read values file ${file}: ${messageOf(error)}`);
+    throw new CliError('VALUES_UNREADABLE', `cannot read values file ${file}: ${messageOf(error)}`, {
+      hint: 'pass the path of a YAML or JSON file of values (see `create-istio-wasm --list-templates --json` for the keys)',
+    });
   }
   const { parse: parseYaml } = await import('yaml');
   let data: unknown;
