@@ -202,6 +202,62 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
   }
 }
 
+/** What a pushed image's result carries besides the transfer counts. */
+interface PlanFacts {
+  variant: Variant;
+  moduleSha256: string;
+}
+
+/**
+ * Pushes a planned image whose blobs can be produced by digest: HEADs for every blob alongside the
+ * manifest HEAD, the missing blobs mounted or uploaded in parallel, the manifest last.
+ */
+async function pushPlan(
+  ref: ImageReference,
+  plan: PushPlan,
+  blobOfDigest: (digest: string) => Promise<Blob | undefined>,
+  facts: PlanFacts,
+  options: PushOptions,
+): Promise<PushResult> {
+  const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
+  const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
+  const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
+  try {
+    const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
+    const present = await Promise.all(plan.blobs.map((d) => client.blobExists(ref.repository, d.digest, 'pull,push')));
+    const missing = plan.blobs.filter((_, i) => !present[i]);
+    const sent = await sendImage(client, ref, reference, plan, missing, currentManifest, blobOfDigest, options);
+    const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest: sent.digest } : tagged;
+    return {
+      image: formatReference(pushed),
+      digest: sent.digest,
+      url: `oci://${formatReference(pushed)}`,
+      wasmSha256: sent.digest.slice('sha256:'.length),
+      moduleSha256: facts.moduleSha256,
+      variant: facts.variant,
+      uploaded: sent.uploaded,
+      skipped: sent.skipped,
+      mounted: sent.mounted,
+      bytesUploaded: sent.bytesUploaded,
+      manifestUnchanged: sent.manifestUnchanged,
+      challenge: client.knownAuth(),
+      warnings: client.warnings,
+      requestCounts: client.requestCounts,
+    };
+  } catch (error) {
+    await client.cancelOpenUploads();
+    if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new CancelledError();
+    throw error;
+  }
+}
+
+/** Pushes an image already built in memory (e.g. a sealos cluster image), with the same client and order. */
+export function pushBuiltImage(image: BuiltImage, ref: ImageReference, options: PushOptions = {}): Promise<PushResult> {
+  const blobs = imageBlobs(image);
+  const plan = planFromImage(image);
+  return pushPlan(ref, plan, async (digest) => blobs.find((b) => b.descriptor.digest === digest), { variant: 'compat', moduleSha256: '' }, options);
+}
+
 /**
  * Pushes an image from an OCI layout directory or oci-archive (what `istio-wasm package` writes, or
  * any single-manifest layout): the image named `tag` there, else its only image. Blobs are read and
@@ -236,37 +292,9 @@ export async function pushLayout(input: string, tag: string | undefined, ref: Im
   }
   const plan: PushPlan = { manifest: blobOf(mediaType, manifestBytes), blobs };
   const variant: Variant = mediaType === mediaTypes.dockerManifest ? 'docker' : (manifest.layers ?? []).some((l) => l.mediaType === mediaTypes.wasmContentLayer) ? 'wasm' : 'compat';
-  const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
-  const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
-  const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
-  try {
-    const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
-    const present = await Promise.all(blobs.map((d) => client.blobExists(ref.repository, d.digest, 'pull,push')));
-    const missing = blobs.filter((_, i) => !present[i]);
-    const sent = await sendImage(client, ref, reference, plan, missing, currentManifest, async (digest) => {
-      const descriptor = blobs.find((d) => d.digest === digest);
-      return descriptor ? { descriptor, data: await readChecked(descriptor) } : undefined;
-    }, options);
-    const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest: sent.digest } : tagged;
-    return {
-      image: formatReference(pushed),
-      digest: sent.digest,
-      url: `oci://${formatReference(pushed)}`,
-      wasmSha256: sent.digest.slice('sha256:'.length),
-      moduleSha256: variant === 'wasm' ? ((manifest.layers ?? []).find((l) => l.mediaType === mediaTypes.wasmContentLayer)?.digest.slice(7) ?? '') : '',
-      variant,
-      uploaded: sent.uploaded,
-      skipped: sent.skipped,
-      mounted: sent.mounted,
-      bytesUploaded: sent.bytesUploaded,
-      manifestUnchanged: sent.manifestUnchanged,
-      challenge: client.knownAuth(),
-      warnings: client.warnings,
-      requestCounts: client.requestCounts,
-    };
-  } catch (error) {
-    await client.cancelOpenUploads();
-    if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new CancelledError();
-    throw error;
-  }
+  const moduleSha256 = variant === 'wasm' ? ((manifest.layers ?? []).find((l) => l.mediaType === mediaTypes.wasmContentLayer)?.digest.slice(7) ?? '') : '';
+  return pushPlan(ref, plan, async (digest) => {
+    const descriptor = blobs.find((d) => d.digest === digest);
+    return descriptor ? { descriptor, data: await readChecked(descriptor) } : undefined;
+  }, { variant, moduleSha256 }, options);
 }

@@ -1,11 +1,10 @@
-import { pushImage, type PushResult } from '../oci/push.js';
+import { pushBuiltImage, pushImage, type PushResult } from '../oci/push.js';
 import { readModuleFile } from '../oci/module-file.js';
 import { resolveImage } from '../project/image.js';
 import { writeLastPush } from '../oci/last-push.js';
 import { parseIstioVersion } from '../istio/versions.js';
 import { clusterReference } from './cluster-reference.js';
 import { prepareClusterImage, type PreparedClusterImage, type SealosRequest } from './index.js';
-import { pushBuiltImage, type PushedImage } from './push-image.js';
 
 /**
  * `istio-wasm sealos push`: the wasm image first (src/oci's push, which also learns the registry's
@@ -14,7 +13,7 @@ import { pushBuiltImage, type PushedImage } from './push-image.js';
 export interface SealosPushResult {
   wasm: PushResult;
   prepared: PreparedClusterImage;
-  cluster: PushedImage;
+  cluster: PushResult;
 }
 
 function remoteOf(request: SealosRequest) {

@@ -8,7 +8,7 @@ import type { Manifest } from '../../src/oci/media-types.js';
 import { extractModule } from '../../src/oci/extract.js';
 import { loadProjectAt } from '../../src/project/load.js';
 import { buildSealosImage } from '../../src/sealos/index.js';
-import { pushBuiltImage } from '../../src/sealos/push-image.js';
+import { pushBuiltImage } from '../../src/oci/push.js';
 import { hasRegistry, hasTool, startRegistry, type StartedRegistry } from '../helpers/registry.js';
 import { makeTempDir, requireToolInCi } from '../helpers/tmp.js';
 import { skopeo } from './oci/support.js';
