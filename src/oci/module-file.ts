@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import type { Project } from '../project/load.js';
+import { formatBytes } from '../util/format-bytes.js';
 
 /** The .wasm a command works on: `--wasm`, else the project's `module`. */
 export async function readModuleFile(flag: string | undefined, project: Project | undefined, cwd: string): Promise<{ file: string; bytes: Uint8Array }> {
@@ -20,8 +21,4 @@ export async function readModuleFile(flag: string | undefined, project: Project 
 }
 
 /** Human size: 1.2 MiB. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
+export { formatBytes };
