@@ -82,8 +82,14 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
   const written = await writeManifestFiles(result, { output, secretPath, dir, target });
 
   for (const note of result.notes) out.info(`note: ${note}`);
-  for (const w of result.warnings) out.warn(`${w.path}: ${w.message}`);
-  if (result.pin?.trap?.refused && result.pin.trap.message) out.warn(result.pin.trap.message);
+  // The pin's own account of the registry trap (with --delivery configmap offered) replaces the
+  // validator's shorter warning about the same url.
+  const trap = result.pin?.trap?.refused ? result.pin.trap.message : undefined;
+  for (const w of result.warnings) {
+    if (trap && w.path === 'spec.url' && w.message.includes(' refuses ')) continue;
+    out.warn(`${w.path}: ${w.message}`);
+  }
+  if (trap) out.warn(trap);
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
   if (written.wasmPlugin) out.success(`WasmPlugin ${project.config.name} for Istio ${target.text} → ${rel(written.wasmPlugin)} (validated)`);
   if (result.pin) out.success(`pinned ${result.image} to ${result.pin.digest} (from ${result.pin.source === 'registry' ? 'the registry' : 'the last push'})`);

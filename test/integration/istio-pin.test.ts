@@ -125,6 +125,8 @@ describe.skipIf(!ready)('manifest --pin against a real registry', () => {
     expect(out.pin.registryTrap).toBe(true);
     expect(r.stderr).toMatch(new RegExp(`Istio 1\\.30 cannot pull from ${basic?.host.replace(/\./g, '\\.')}`));
     expect(r.stderr).toMatch(/--delivery configmap/);
+    // Said once, by the pin, not again by the validator.
+    expect(r.stderr.match(/refuses|cannot pull from/g)?.length).toBe(1);
     expect(r.stdout + r.stderr).not.toContain(pass);
 
     const secretFile = path.join(dir, 'deploy/secret.yaml');
