@@ -56,7 +56,8 @@ export async function runValidate(files: string[], options: ValidateOptions): Pr
   const lines: string[] = [];
   for (const f of report.files) {
     if (f.error !== undefined) {
-      lines.push(`${f.file}: ${f.error}`);
+      // Not a verdict on the file's contents: said on stderr as an error, the report goes on.
+      process.stderr.write(`error: ${f.file}: ${f.error}\n`);
       continue;
     }
     if (f.documents.length === 0) lines.push(`${f.file}: no WasmPlugin documents`);
