@@ -2,7 +2,7 @@
 // They load the module the build wrote: `npm test` builds it first (`istio-wasm build`); without a
 // local toolchain, build it with `npx istio-wasm build --docker` and run `npx vitest run`.
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPlugin, type HttpCallHandler } from 'create-istio-wasm/testing';
 
 const wasm = new URL('../build/plugin.wasm', import.meta.url);
@@ -14,7 +14,13 @@ function load(pluginConfig: unknown = {}, clusters: Record<string, HttpCallHandl
   return loadPlugin(wasm, { rootId, pluginConfig, clusters });
 }
 
-describe.skipIf(!existsSync(wasm))('example plugin', () => {
+beforeAll(() => {
+  if (!existsSync(wasm)) {
+    throw new Error('build/plugin.wasm is missing: run `npm test` (it builds first), or `npx istio-wasm build --docker` without a local toolchain');
+  }
+});
+
+describe('example plugin', () => {
   it('logs its configuration at INFO', async () => {
     const plugin = await load({ protectedPrefix: '/api' });
     expect(plugin.failed).toBe(false);
