@@ -12,7 +12,6 @@ import {
   readOutPtr,
   setLastStatus,
   takeOutBytes,
-  takeOutString,
   utf8,
 } from "./abi/memory";
 import { Status } from "./constants";
@@ -36,14 +35,8 @@ export function getProperty(path: string[]): ArrayBuffer | null {
 
 /** A property as a UTF-8 string, or null when the host has none. */
 export function getPropertyString(path: string[]): string | null {
-  const p = serializePropertyPath(path);
-  clearOut();
-  const status = setLastStatus(proxy_get_property(ptrOf(p), lenOf(p), outPtr(), outSize()));
-  if (status != Status.Ok) {
-    freeHostBlock(readOutPtr());
-    return null;
-  }
-  return takeOutString();
+  const raw = getProperty(path);
+  return raw == null ? null : String.UTF8.decode(raw);
 }
 
 export function setProperty(path: string[], value: ArrayBuffer): Status {

@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { TemplateManifest } from '../../src/scaffold/manifest.js';
 import type { RenderContext } from '../../src/scaffold/render-context.js';
 import { versions } from '../../src/versions.js';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, requireToolInCi } from '../helpers/tmp.js';
 
 const templatesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 
@@ -381,6 +381,7 @@ describe('cpp template files', () => {
       return false;
     }
   })();
+  requireToolInCi('clang++', clang);
 
   it.skipIf(!clang)('plugin_config.h compiles and reads pluginConfig as the example requires', async () => {
     const probe = path.join(tmp.dir, 'probe.cc');
