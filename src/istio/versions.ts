@@ -4,7 +4,7 @@ import { defaultIstioVersion, istioVersions } from '../versions.js';
 /**
  * What changed in the WasmPlugin API between Istio releases, as data. Everything version-dependent
  * that validate and manifest know is here; test/unit/istio-versions.test.ts checks the newest
- * version's facts against Istio's own CRD in ../shared/reference/.
+ * version's facts against Istio's own CRD in test/fixtures/istio/.
  *
  * Sources: the CRDs of istio/api per release, istio/istio `pkg/config/validation/validation.go`
  * (istiod's webhook rules) and `pkg/wasm/imagefetcher.go` (the registry trap), as summarised in

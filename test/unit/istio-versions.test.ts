@@ -15,12 +15,12 @@ import {
 import { istioVersions } from '../../src/versions.js';
 
 /**
- * The version facts must agree with Istio's own CRD for the newest version (the CRD beside the
- * shared reference is istio/api's 1.30 line).
+ * The version facts must agree with Istio's own CRD for the newest version (the CRD in the
+ * fixtures is istio/api's 1.30 line).
  */
 type Schema = Record<string, any>;
 
-const crdPath = path.resolve(repoRoot, '../shared/reference/istio-wasmplugin-crd.yaml');
+const crdPath = path.resolve(repoRoot, 'test/fixtures/istio/istio-wasmplugin-crd.yaml');
 const crd = parse(readFileSync(crdPath, 'utf8')) as Schema;
 const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec as Schema;
 const props = spec.properties as Schema;
