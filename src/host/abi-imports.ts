@@ -90,6 +90,7 @@ export const envFunctionNames = [
 ] as const;
 
 const encoder = new TextEncoder();
+const noBody = new Uint8Array(0);
 
 /**
  * Runs a host function; bad pointers and malformed maps become ABI statuses, never a host crash.
@@ -137,12 +138,18 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
   };
   const mapStatus = (type: number) => (type < 0 || type > 7 ? Status.BAD_ARGUMENT : Status.NOT_FOUND);
 
+  // A stream's body outside its body callbacks is Envoy's empty buffer: reads give nothing (OK),
+  // writes are BAD_ARGUMENT (read-only below), so a plugin cannot grow a body whose length went on.
+  const body = (side: 'request' | 'response'): BodyBuffer | Uint8Array | undefined => {
+    const s = host.effectiveStream();
+    return s ? (s.liveBody(side) ?? noBody) : undefined;
+  };
   const buffer = (type: number): BodyBuffer | Uint8Array | undefined => {
     switch (type) {
       case BufferType.HTTP_REQUEST_BODY:
-        return host.effectiveStream()?.requestBody;
+        return body('request');
       case BufferType.HTTP_RESPONSE_BODY:
-        return host.effectiveStream()?.responseBody;
+        return body('response');
       case BufferType.HTTP_CALL_RESPONSE_BODY:
         return host.callResponse?.body;
       case BufferType.GRPC_RECEIVE_BUFFER:
@@ -198,7 +205,7 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
     proxy_set_buffer_bytes: guarded((type: number, start: number, length: number, ptr: number, len: number) => {
       const b = buffer(type);
       if (b === undefined) return type > 8 || type < 0 ? Status.BAD_ARGUMENT : Status.NOT_FOUND;
-      if (b instanceof Uint8Array) return Status.BAD_ARGUMENT; // configuration is read-only
+      if (b instanceof Uint8Array) return Status.BAD_ARGUMENT; // configuration, or no body at this point: read-only
       const data = mem().read(ptr, len);
       return b.set(start >>> 0, length >>> 0, data) ? Status.OK : Status.BAD_ARGUMENT;
     }),

@@ -10,6 +10,12 @@ export interface StreamContext {
   responseTrailers: HeaderMap | undefined;
   readonly requestBody: BodyBuffer;
   readonly responseBody: BodyBuffer;
+  /**
+   * The body buffer a plugin may read and write now, as Envoy exposes it: only inside that side's body
+   * callback, or while the plugin holds that body (it paused in a body callback). Undefined elsewhere
+   * (e.g. in a headers callback), where Envoy has no body buffer.
+   */
+  liveBody(side: 'request' | 'response'): BodyBuffer | undefined;
   /** proxy_continue_stream(HTTP_REQUEST | HTTP_RESPONSE). */
   resume(streamType: number): number;
   /** proxy_close_stream: the stream is reset. */

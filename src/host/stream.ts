@@ -70,6 +70,9 @@ export class HttpStream implements StreamContext {
   #startedAt = Date.now();
   #bytesIn = 0;
   #bytesOut = 0;
+  /** Which bodies the plugin can reach now (see liveBody). */
+  #liveRequestBody = false;
+  #liveResponseBody = false;
 
   constructor(options: {
     vm: PluginVm | undefined;
@@ -173,6 +176,11 @@ export class HttpStream implements StreamContext {
 
   // ---- StreamContext (called by host functions) --------------------------------------------------
 
+  liveBody(side: Side): BodyBuffer | undefined {
+    if (side === 'request') return this.#liveRequestBody ? this.requestBody : undefined;
+    return this.#liveResponseBody ? this.responseBody : undefined;
+  }
+
   resume(streamType: number): number {
     const side: Side = streamType === StreamType.HTTP_REQUEST ? 'request' : 'response';
     if (this.#paused === side) {
@@ -248,12 +256,20 @@ export class HttpStream implements StreamContext {
       this.localResponse = { status, details: side === 'request' ? 'request_payload_too_large' : 'response_payload_too_large', headers: [['content-type', 'text/plain']], body: new TextEncoder().encode(text), grpcStatus: -1 };
       return { kind: 'local', response: this.localResponse };
     }
+    this.#setLiveBody(side, true);
     const outcome = this.#step(side, side === 'request' ? 'proxy_on_request_body' : 'proxy_on_response_body', buffer.size, endOfStream ? 1 : 0);
     if (outcome.kind === 'pause' && !endOfStream) {
       this.#paused = undefined;
       return BUFFER;
     }
+    // Envoy keeps the body reachable only while the plugin holds it (StopIterationAndBuffer).
+    if (outcome.kind !== 'pause') this.#setLiveBody(side, false);
     return outcome;
+  }
+
+  #setLiveBody(side: Side, live: boolean): void {
+    if (side === 'request') this.#liveRequestBody = live;
+    else this.#liveResponseBody = live;
   }
 
   #after(side: Side, action: number): StepOutcome {

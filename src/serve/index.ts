@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { CliError, messageOf } from '../errors.js';
 import { Plugin, createHostEnvironment, logLevelName, urlClusters, compilePluginModule, type LogEntry } from '../host/index.js';
 import { orderPlugins, type PluginSpec } from './chain-order.js';
+import { nodeMaxHeaderSize, refuseRequestHeaders, requestHeadersOverLimit } from './limits.js';
 import { proxyHandler } from './proxy.js';
 import { prometheusText, statsServer } from './stats.js';
 import { buildForWatch, watchSources } from './watch.js';
@@ -95,10 +96,17 @@ export async function startServe(config: ServeConfig, options: { onEvent: (e: Se
   }
   const served = { requests: 0 };
   const handler = proxyHandler({ upstream: config.upstream, plugins: () => plugins, onError: (message) => onEvent({ type: 'error', message }) });
-  const server = http.createServer((req, res) => {
+  // maxHeadersCount 0: node would drop headers past 2000 silently; the Envoy limits below decide.
+  const server = http.createServer({ maxHeaderSize: nodeMaxHeaderSize }, (req, res) => {
     served.requests++;
+    const over = requestHeadersOverLimit(req.rawHeaders);
+    if (over) {
+      onEvent({ type: 'error', message: `431 for ${req.method ?? ''} ${req.url ?? ''}: ${over}` });
+      return refuseRequestHeaders(res);
+    }
     handler(req, res);
   });
+  server.maxHeadersCount = 0;
   server.keepAliveTimeout = 5000;
   const stats = statsServer(() => prometheusText(plugins, served));
   const address = await listen(server, config.host, config.port);

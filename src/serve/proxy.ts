@@ -78,8 +78,10 @@ function responseHasBody(method: string, res: http.IncomingMessage): boolean {
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
 
+// Envoy's router answers 503 when the upstream fails before any response header (connect failure or
+// reset): "upstream connect error or disconnect/reset before headers. reset reason: …".
 const upstreamFailure = (reason: string): LocalResponse => ({
-  status: 502,
+  status: 503,
   details: `upstream_reset_before_response_started{${reason}}`,
   headers: [['content-type', 'text/plain']],
   body: new TextEncoder().encode(`upstream connect error or disconnect/reset before headers. reset reason: ${reason.replace(/_/g, ' ')}`),
@@ -246,7 +248,14 @@ class Exchange {
       this.#upstreamReq.end();
       return;
     }
-    this.#streamRequestBody().catch(() => this.#onAnswer(upstreamFailure('connection_termination')));
+    this.#streamRequestBody().catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'ERR_HTTP_CONTENT_LENGTH_MISMATCH') {
+        this.#target.options.onError?.(
+          `a plugin changed the request body's length after content-length ${this.#headers.get('content-length') ?? ''} went upstream; the upstream request was reset (remove content-length in proxy_on_request_headers to rewrite bodies)`,
+        );
+      }
+      this.#onAnswer(upstreamFailure('connection_termination'));
+    });
   }
 
   #open(finalBody: Uint8Array | undefined): http.ClientRequest {
@@ -267,6 +276,10 @@ class Exchange {
       headers: out,
       agent: secure ? httpsAgent : httpAgent,
     });
+    // Never more (or fewer) body bytes than the content-length that went upstream: a longer body would
+    // poison the kept-alive connection for the next client's request. node:http throws
+    // ERR_HTTP_CONTENT_LENGTH_MISMATCH on the write, and the request is destroyed with its socket.
+    r.strictContentLength = true;
     r.on('response', (answer: http.IncomingMessage) => this.#guard(() => this.#onAnswer(answer)));
     r.on('error', (error: NodeJS.ErrnoException) => this.#guard(() => this.#onAnswer(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination'))));
     return r;

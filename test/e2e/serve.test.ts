@@ -156,14 +156,14 @@ describe('istio-wasm serve', () => {
     }
   });
 
-  it('answers 502 when the upstream refuses connections, and keeps running', async () => {
+  it('answers 503 when the upstream refuses connections (as Envoy), and keeps running', async () => {
     const closed = await startServer(() => {});
     await closed.close();
     const s = await serve(['--wasm', trapOnce, '--upstream', closed.url, '--fail-strategy', 'FAIL_OPEN']);
     const first = await fetch(`${s.url}/`);
-    expect(first.status).toBe(502);
-    expect(await first.text()).toMatch(/upstream connect error/);
-    expect((await fetch(`${s.url}/`)).status).toBe(502);
+    expect(first.status).toBe(503);
+    expect(await first.text()).toMatch(/^upstream connect error or disconnect\/reset before headers\. reset reason: connection failure/);
+    expect((await fetch(`${s.url}/`)).status).toBe(503);
   });
 
   it.each([

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { istioWasmBin, repoRoot } from './cli.js';
 
 /** A real node:http server on 127.0.0.1 (free port); `close()` stops it. */
-export async function startServer(handler: http.RequestListener): Promise<{ url: string; port: number; close: () => Promise<void> }> {
-  const server = http.createServer(handler);
+export async function startServer(handler: http.RequestListener, options: http.ServerOptions = {}): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+  const server = http.createServer(options, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -97,6 +97,27 @@ describe('buffers', () => {
     expect(t(vm, 1, 'set_buffer_bytes', BufferType.PLUGIN_CONFIGURATION, 0, 0, q, ql)).toBe(Status.BAD_ARGUMENT);
   });
 
+  it('has no body buffer outside the body callbacks, as Envoy: reads give nothing, writes are BAD_ARGUMENT', async () => {
+    const { plugin, vm } = await loadProbe();
+    const s = newStream(plugin);
+    s.onRequestHeaders(new HeaderMap({ ':path': '/', 'content-length': '5' }), false);
+    // After the headers callback (as from inside it): the body's length already went upstream.
+    const [p, pl] = put(vm, 'y');
+    expect(t(vm, s.id, 'set_buffer_bytes', BufferType.HTTP_REQUEST_BODY, 0, 0, p, pl)).toBe(Status.BAD_ARGUMENT);
+    expect(t(vm, s.id, 'set_buffer_bytes', BufferType.HTTP_RESPONSE_BODY, 0, 0, p, pl)).toBe(Status.BAD_ARGUMENT);
+    expect(t(vm, s.id, 'get_buffer_bytes', BufferType.HTTP_REQUEST_BODY, 0, 100, OUT_PTR, OUT_LEN)).toBe(Status.OK);
+    expect(vm.mem.u32(OUT_LEN)).toBe(0);
+    expect(t(vm, s.id, 'get_buffer_status', BufferType.HTTP_REQUEST_BODY, OUT_3, OUT_LEN)).toBe(Status.OK);
+    expect(vm.mem.u32(OUT_3)).toBe(0);
+    // The chunk that comes next is exactly what the client sent.
+    const d = s.onRequestBody(new TextEncoder().encode('hello'), true);
+    expect(d.kind).toBe('continue');
+    expect(new TextDecoder().decode(s.requestBody.drain())).toBe('hello');
+    // After a body callback that continued, the body is gone again.
+    expect(t(vm, s.id, 'set_buffer_bytes', BufferType.HTTP_REQUEST_BODY, 0, 0, p, pl)).toBe(Status.BAD_ARGUMENT);
+    expect(s.requestBody.size).toBe(0);
+  });
+
   it('answers 413 when a pausing plugin buffers past the limit (500 on the response)', async () => {
     const { plugin, vm } = await loadProbe({ bufferLimit: 8 });
     vm.call('set_ret', 1, 5, 1);
