@@ -279,7 +279,7 @@ class Exchange {
     // Never more (or fewer) body bytes than the content-length that went upstream: a longer body would
     // poison the kept-alive connection for the next client's request. node:http throws
     // ERR_HTTP_CONTENT_LENGTH_MISMATCH on the write, and the request is destroyed with its socket.
-    r.strictContentLength = true;
+    (r as http.ClientRequest & { strictContentLength: boolean }).strictContentLength = true; // node >= 18.10; not in @types/node 20
     r.on('response', (answer: http.IncomingMessage) => this.#guard(() => this.#onAnswer(answer)));
     r.on('error', (error: NodeJS.ErrnoException) => this.#guard(() => this.#onAnswer(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination'))));
     return r;
