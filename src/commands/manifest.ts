@@ -12,17 +12,19 @@ export interface ManifestOptions {
   insecure?: boolean;
   showSecret?: boolean;
   json?: boolean;
+  kind?: string;
 }
 
-/** `istio-wasm manifest`: the project's WasmPlugin (and pull Secret / ConfigMap), validated. */
+/** `istio-wasm manifest`: the project's WasmPlugin or TrafficExtension (and pull Secret / ConfigMap), validated. */
 export function registerManifest(program: Command): void {
   program
     .command('manifest')
-    .description('write the WasmPlugin for this project, validated for the target Istio version')
+    .description('write the WasmPlugin (or TrafficExtension) for this project, validated for the target Istio version')
+    .option('--kind <kind>', 'WasmPlugin or TrafficExtension (Istio 1.30+) (default: kind in istio-wasm.yaml, else WasmPlugin)')
     .option('--image <ref>', 'image reference (default: REPO/IMG, else image in istio-wasm.yaml)')
     .option('--pin', 'pin sha256 to the image manifest digest (from the registry, else the last push)')
     .option('--istio-version <x.y>', 'target Istio version (default: istio.version in istio-wasm.yaml)')
-    .option('--output <file>', 'where to write the WasmPlugin; "-" for stdout (default: deploy/wasmplugin.yaml)')
+    .option('--output <file>', 'where to write the resource; "-" for stdout (default: deploy/wasmplugin.yaml, or deploy/trafficextension.yaml)')
     .option('--delivery <how>', 'oci (pull the image) or configmap (module in a ConfigMap, url file://)', 'oci')
     .option('--authfile <file>', 'registry credentials file (default: REGISTRY_AUTH_FILE, containers auth.json, Docker config.json)')
     .option('--creds <user:password>', 'registry credentials (prefer `istio-wasm login`)')
@@ -36,8 +38,12 @@ export function registerManifest(program: Command): void {
 The pull Secret (when credentials for the registry are configured) goes to deploy/secret.yaml with
 mode 0600, never into pluginConfig, and on stdout only with --show-secret.
 
+Both kinds come from the same istio-wasm.yaml: a TrafficExtension holds selector/targetRefs, phase,
+priority and match at spec level and the module's fields under spec.wasm.
+
 Examples:
   istio-wasm manifest --pin
+  istio-wasm manifest --pin --kind TrafficExtension     # Istio 1.30+: deploy/trafficextension.yaml
   istio-wasm manifest --istio-version 1.22 --output - --image ghcr.io/acme/auth:v1.0.0
   istio-wasm manifest --delivery configmap      # for Basic-auth registries on Istio 1.27.8+/1.28.5+/1.29.1+/1.30`,
     )
@@ -47,8 +53,10 @@ Examples:
 }
 
 export async function runManifest(options: ManifestOptions): Promise<void> {
-  const [{ generateManifest, writeManifestFiles, toYaml }, { parseIstioVersion }, { loadProject }, { CliError }, { cancelSignal }, out, path] = await Promise.all([
+  const [{ generateManifest, writeManifestFiles, toYaml, defaultManifestPath, moduleSpecOf }, { parseKind, requireKind, defaultKind, trafficExtensionAvailableNote }, { sayOnce }, { parseIstioVersion }, { loadProject }, { CliError }, { cancelSignal }, out, path] = await Promise.all([
     import('../istio/manifest.js'),
+    import('../istio/kinds.js'),
+    import('../istio/project-state.js'),
     import('../istio/versions.js'),
     import('../project/load.js'),
     import('../errors.js'),
@@ -62,10 +70,13 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
   }
   const project = await loadProject(process.cwd());
   const target = parseIstioVersion(options.istioVersion ?? project.config.istio.version);
+  const kind = options.kind ? parseKind(options.kind) : (project.config.kind ?? defaultKind);
+  requireKind(kind, target);
   if (options.pin) out.step(`resolving the manifest digest of the image for Istio ${target.text}`);
   const result = await generateManifest({
     project,
     target,
+    kind,
     image: options.image,
     pin: Boolean(options.pin),
     delivery,
@@ -76,12 +87,14 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
     signal: cancelSignal(),
   });
   const deployDir = path.join(project.root, 'deploy');
-  const output = options.output === '-' ? '-' : path.resolve(options.output ?? path.join(deployDir, 'wasmplugin.yaml'));
+  const output = options.output === '-' ? '-' : path.resolve(options.output ?? path.join(project.root, defaultManifestPath(kind)));
   const dir = output === '-' ? deployDir : path.dirname(output);
   const secretPath = path.join(dir, 'secret.yaml');
   const written = await writeManifestFiles(result, { output, secretPath, dir, target });
 
   for (const note of result.notes) out.info(`note: ${note}`);
+  const available = kind === 'WasmPlugin' ? trafficExtensionAvailableNote(target) : undefined;
+  if (available && (await sayOnce(project.root, 'trafficextension-available'))) out.info(`note: ${available}`);
   // The pin's own account of the registry trap (with --delivery configmap offered) replaces the
   // validator's shorter warning about the same url.
   const trap = result.pin?.trap?.refused ? result.pin.trap.message : undefined;
@@ -91,7 +104,7 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
   }
   if (trap) out.warn(trap);
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
-  if (written.wasmPlugin) out.success(`WasmPlugin ${project.config.name} for Istio ${target.text} → ${rel(written.wasmPlugin)} (validated)`);
+  if (written.resource) out.success(`${kind} ${project.config.name} for Istio ${target.text} → ${rel(written.resource)} (validated)`);
   if (result.pin) out.success(`pinned ${result.image} to ${result.pin.digest} (from ${result.pin.source === 'registry' ? 'the registry' : 'the last push'})`);
   if (written.secret) out.success(`pull Secret ${result.secret?.name} for ${result.secret?.registry} → ${rel(written.secret)} (mode 0600; keep it out of git)`);
   if (written.configMap) {
@@ -100,9 +113,10 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
   }
 
   if (options.json) {
-    const spec = result.wasmPlugin.spec as Record<string, unknown>;
+    const spec = moduleSpecOf(result.resource);
     out.json({
-      file: written.wasmPlugin ?? null,
+      kind,
+      file: written.resource ?? null,
       istioVersion: target.text,
       url: spec.url,
       sha256: spec.sha256 ?? null,
@@ -122,7 +136,7 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
       warnings: result.warnings,
     });
   } else if (output === '-') {
-    out.result(toYaml([result.wasmPlugin]));
+    out.result(toYaml([result.resource]));
   }
   if (options.showSecret && result.secret) {
     out.result(`---\n${toYaml([result.secret.object])}`);

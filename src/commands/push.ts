@@ -38,7 +38,7 @@ export function registerPush(program: Command): void {
       ].join('\n'),
     )
     .action(async (image: string | undefined, opts: PushOptions) => {
-      const { pushProjectImage } = await import('../oci/push-project.js');
+      const { pushProjectImage } = await import('../istio/push-project.js');
       const { formatBytes } = await import('../oci/module-file.js');
       const { cancelSignal } = await import('../runtime.js');
       const { uploadProgress } = await import('../ui/progress.js');

@@ -113,6 +113,7 @@ async function runSealos(action: 'build' | 'push', image: string | undefined, op
   };
   const rel = (p: string) => path.relative(cwd, p) || '.';
   const { prepareClusterImage, buildSealosImage } = await import('../sealos/index.js');
+  const { moduleSpecOf } = await import('../istio/kinds.js');
 
   type Prepared = Awaited<ReturnType<typeof prepareClusterImage>>;
   const explain = (prepared: Prepared) => {
@@ -129,8 +130,9 @@ async function runSealos(action: 'build' | 'push', image: string | undefined, op
     istioVersion: prepared.target.text,
     delivery: prepared.context.delivery.delivery,
     reason: prepared.context.delivery.reason,
-    url: (prepared.context.wasmPlugin.spec as Record<string, unknown>).url,
-    sha256: (prepared.context.wasmPlugin.spec as Record<string, unknown>).sha256 ?? null,
+    kind: prepared.context.kind,
+    url: moduleSpecOf(prepared.context.resource).url,
+    sha256: moduleSpecOf(prepared.context.resource).sha256 ?? null,
     manifests: prepared.context.manifests,
     cmd: prepared.context.cmd,
     context: prepared.contextDir,

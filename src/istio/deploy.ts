@@ -4,16 +4,27 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { CliError, messageOf } from '../errors.js';
 import type { Project } from '../project/load.js';
-import { checkWasmPlugin, wasmPluginKind } from './validate.js';
+import { checkPluginResource } from './validate.js';
 import { loadTrapContext, ociHostsIn, parseYamlDocuments } from './validate-files.js';
+import { defaultKind, isPluginKind, kindFacts, moduleSpecOf, otherKind, type PluginKind } from './kinds.js';
+import { readLastDeploy, recordDeploy, type DeployedResource } from './last-deploy.js';
 import type { IstioTarget } from './versions.js';
 
 /**
  * `istio-wasm deploy`: validates the generated manifests again and applies them with kubectl —
- * the pull Secret and the module ConfigMap first (when the WasmPlugin uses them), then the
- * WasmPlugin. Server-side apply: a client-side apply would copy a ConfigMap's module into the
- * last-applied annotation, which is capped at 256 KiB.
+ * the pull Secret and the module ConfigMap first (when the plugin uses them), then the
+ * WasmPlugin or TrafficExtension. Server-side apply: a client-side apply would copy a ConfigMap's
+ * module into the last-applied annotation, which is capped at 256 KiB.
+ *
+ * Switching kinds leaves the old resource in the cluster, and a plugin applied as both kinds runs
+ * twice. What the project deployed before (.istio-wasm/last-deploy.json) and the other kind's
+ * manifest in deploy/ say so before anything is applied; `--prune` deletes the other kind's
+ * resource of the same name after the new one is applied.
  */
+export interface StaleResource extends DeployedResource {
+  /** Why it is believed to exist. */
+  evidence: string;
+}
 export interface DeployDocument {
   kind: string;
   name: string;
@@ -31,6 +42,25 @@ export interface DeployPlan {
   /** The kubectl arguments (before the stdin stream). */
   kubectlArgs: string[];
   notes: string[];
+  /** The plugins of this deploy, as recorded afterwards. */
+  plugins: DeployedResource[];
+  /** Resources of the other kind with a plugin's name that a previous deploy left (locally known). */
+  stale: StaleResource[];
+  /** Deletions `--prune` runs after the apply: the other kind, for every plugin of this deploy. */
+  prune: Array<{ resource: DeployedResource; kubectlArgs: string[] }>;
+}
+
+/** `kubectl delete` of a plugin resource, by its fully qualified resource name; absent is fine. */
+export function deleteArgs(resource: DeployedResource, base: string[]): string[] {
+  return [...base, 'delete', `${kindFacts[resource.kind].plural}.extensions.istio.io`, resource.name, ...(resource.namespace ? ['-n', resource.namespace] : []), '--ignore-not-found'];
+}
+
+export function getArgs(resource: DeployedResource, base: string[]): string[] {
+  return [...base, 'get', `${kindFacts[resource.kind].plural}.extensions.istio.io`, resource.name, ...(resource.namespace ? ['-n', resource.namespace] : []), '--ignore-not-found', '-o', 'name'];
+}
+
+export function staleWarning(resource: DeployedResource, replacement: PluginKind, evidence: string): string {
+  return `the ${resource.kind} ${resource.name}${resource.namespace ? ` in ${resource.namespace}` : ''} ${evidence} and is not removed by applying a ${replacement}: a plugin applied as both kinds runs twice. Deploy with --prune to delete it, or run \`kubectl delete ${kindFacts[resource.kind].plural}.extensions.istio.io ${resource.name}${resource.namespace ? ` -n ${resource.namespace}` : ''}\``;
 }
 
 type Obj = Record<string, unknown>;
@@ -60,9 +90,11 @@ export async function planDeploy(options: {
   files?: string[] | undefined;
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  prune?: boolean | undefined;
 }): Promise<DeployPlan> {
   const deployDir = path.join(options.project.root, 'deploy');
-  const files = options.files && options.files.length > 0 ? options.files.map((f) => path.resolve(f)) : [path.join(deployDir, 'wasmplugin.yaml')];
+  const projectKind = options.project.config.kind ?? defaultKind;
+  const files = options.files && options.files.length > 0 ? options.files.map((f) => path.resolve(f)) : [path.join(deployDir, kindFacts[projectKind].file)];
   const notes: string[] = [];
   const plugins: DeployDocument[] = [];
   const others: DeployDocument[] = [];
@@ -78,18 +110,20 @@ export async function planDeploy(options: {
         file,
         object,
       };
-      (doc.kind === wasmPluginKind ? plugins : others).push(doc);
+      (isPluginKind(doc.kind) ? plugins : others).push(doc);
     }
   }
-  if (plugins.length === 0) throw new CliError('NO_WASMPLUGIN', `no WasmPlugin in ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`, { hint: 'generate it: istio-wasm manifest' });
+  if (plugins.length === 0) {
+    throw new CliError('NO_WASMPLUGIN', `no WasmPlugin or TrafficExtension in ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`, { hint: `generate it: istio-wasm manifest${projectKind === defaultKind ? '' : ` (the project's kind is ${projectKind})`}` });
+  }
 
   // Validate again: a hand edit since `manifest` must not reach the cluster unchecked.
   const context = await loadTrapContext({ project: options.project, hosts: ociHostsIn(texts) });
   const problems: string[] = [];
   for (const p of plugins) {
-    const { errors, warnings } = checkWasmPlugin(p.object, options.target, context);
-    for (const e of errors) problems.push(`${path.relative(process.cwd(), p.file)}: WasmPlugin ${p.name}: ${e.path}: ${e.message}`);
-    for (const w of warnings) notes.push(`warning: WasmPlugin ${p.name}: ${w.path}: ${w.message}`);
+    const { errors, warnings } = checkPluginResource(p.kind as PluginKind, p.object, options.target, context);
+    for (const e of errors) problems.push(`${path.relative(process.cwd(), p.file)}: ${p.kind} ${p.name}: ${e.path}: ${e.message}`);
+    for (const w of warnings) notes.push(`warning: ${p.kind} ${p.name}: ${w.path}: ${w.message}`);
   }
   if (problems.length > 0) {
     throw new CliError('MANIFEST_INVALID', `not deploying: the manifest is invalid for Istio ${options.target.text}:\n  ${problems.join('\n  ')}`, {
@@ -97,9 +131,9 @@ export async function planDeploy(options: {
     });
   }
 
-  // The companions the WasmPlugins use, from deploy/.
+  // The companions the plugins use, from deploy/.
   const companions: DeployDocument[] = [];
-  const specOf = (d: DeployDocument) => (isObject(d.object.spec) ? d.object.spec : {});
+  const specOf = (d: DeployDocument) => moduleSpecOf(d.object);
   const secretNames = new Set(plugins.map((p) => specOf(p).imagePullSecret).filter((s): s is string => typeof s === 'string'));
   const usesFile = plugins.some((p) => typeof specOf(p).url === 'string' && (specOf(p).url as string).startsWith('file://'));
   const secretFile = path.join(deployDir, 'secret.yaml');
@@ -112,7 +146,7 @@ export async function planDeploy(options: {
         secretNames.delete(meta.name);
       }
     }
-    for (const missing of secretNames) notes.push(`the WasmPlugin names imagePullSecret ${missing}, which is not in ${path.relative(process.cwd(), secretFile)}: it must already exist in the cluster`);
+    for (const missing of secretNames) notes.push(`the plugin names imagePullSecret ${missing}, which is not in ${path.relative(process.cwd(), secretFile)}: it must already exist in the cluster`);
   }
   const configMapFile = path.join(deployDir, 'wasm-configmap.yaml');
   if (usesFile && !files.includes(configMapFile)) {
@@ -134,13 +168,42 @@ export async function planDeploy(options: {
         return stringify(object, { lineWidth: 0 });
       })
       .join('---\n');
+  const deployed: DeployedResource[] = plugins.map((p) => ({ kind: p.kind as PluginKind, name: p.name, namespace: p.namespace }));
+  const stale = await staleResources(options.project.root, deployDir, deployed, files);
+  const base = kubectlBaseArgs(options);
+  const prune = options.prune ? deployed.map((d) => ({ kind: otherKind(d.kind), name: d.name, namespace: d.namespace })).map((resource) => ({ resource, kubectlArgs: deleteArgs(resource, base) })) : [];
+  if (!options.prune) for (const s of stale) notes.push(`warning: ${staleWarning(s, otherKind(s.kind), s.evidence)}`);
   return {
     documents,
     yaml: render(false),
     redactedYaml: render(true),
-    kubectlArgs: [...kubectlBaseArgs(options), 'apply', '--server-side', '--field-manager=istio-wasm', '-f', '-'],
+    kubectlArgs: [...base, 'apply', '--server-side', '--field-manager=istio-wasm', '-f', '-'],
     notes,
+    plugins: deployed,
+    stale,
+    prune,
   };
+}
+
+/** What the project knows of the other kind: the last deploy's record, and the other kind's manifest left in deploy/. */
+async function staleResources(root: string, deployDir: string, deployed: DeployedResource[], files: string[]): Promise<StaleResource[]> {
+  const out: StaleResource[] = [];
+  const last = await readLastDeploy(root);
+  for (const d of deployed) {
+    const other = otherKind(d.kind);
+    const same = (r: DeployedResource) => r.kind === other && r.name === d.name && (r.namespace ?? '') === (d.namespace ?? '');
+    const recorded = last?.resources.find(same);
+    if (recorded) {
+      out.push({ ...recorded, evidence: `was applied by istio-wasm deploy${last?.deployedAt ? ` at ${last.deployedAt}` : ''}` });
+      continue;
+    }
+    const otherFile = path.join(deployDir, kindFacts[other].file);
+    if (files.includes(otherFile)) continue;
+    const docs = await readDocuments(otherFile).catch(() => [] as Obj[]);
+    const found = docs.some((o) => o.kind === other && isObject(o.metadata) && o.metadata.name === d.name && (o.metadata.namespace ?? '') === (d.namespace ?? ''));
+    if (found) out.push({ kind: other, name: d.name, namespace: d.namespace, evidence: `is still in ${path.relative(process.cwd(), otherFile) || otherFile}, so it may have been applied before,` });
+  }
+  return out;
 }
 
 interface Ran {
@@ -164,7 +227,20 @@ function run(command: string, args: string[], input: string, signal?: AbortSigna
 }
 
 /** Applies the plan; refuses with a clear error when no cluster answers (nothing applied then). */
-export async function applyPlan(plan: DeployPlan, options: { kubeconfig?: string | undefined; context?: string | undefined; signal?: AbortSignal; kubectl?: string }): Promise<string> {
+export interface ApplyResult {
+  /** kubectl apply's output. */
+  output: string;
+  /** Resources of the other kind `--prune` deleted (kubectl's lines). */
+  pruned: string[];
+  /** Resources of the other kind the cluster still holds (without --prune). */
+  warnings: string[];
+}
+
+/**
+ * Applies the plan; refuses with a clear error when no cluster answers (nothing applied then).
+ * Then asks the cluster for the other kind of each plugin: deletes it with --prune, else warns.
+ */
+export async function applyPlan(plan: DeployPlan, options: { project?: Project; kubeconfig?: string | undefined; context?: string | undefined; signal?: AbortSignal; kubectl?: string }): Promise<ApplyResult> {
   const kubectl = options.kubectl ?? 'kubectl';
   let probe: Ran;
   try {
@@ -184,10 +260,34 @@ export async function applyPlan(plan: DeployPlan, options: { kubeconfig?: string
   const applied = await run(kubectl, plan.kubectlArgs, plan.yaml, options.signal);
   if (applied.code !== 0) {
     const text = applied.stderr.trim();
-    const hint = /no matches for kind "WasmPlugin"|resource mapping not found/.test(text)
-      ? 'the cluster has no WasmPlugin CRD: is Istio installed?'
-      : 'see kubectl\'s message above; objects listed before the failure may have been applied';
+    const missingKind = /no matches for kind "(WasmPlugin|TrafficExtension)"/.exec(text)?.[1];
+    const hint = missingKind === 'TrafficExtension'
+      ? 'the cluster has no TrafficExtension CRD: it arrived in Istio 1.30. Upgrade Istio, or set kind: WasmPlugin in istio-wasm.yaml and run istio-wasm manifest again'
+      : missingKind || /resource mapping not found/.test(text)
+        ? 'the cluster has no WasmPlugin CRD: is Istio installed?'
+        : 'see kubectl\'s message above; objects listed before the failure may have been applied';
     throw new CliError('APPLY_FAILED', `kubectl apply failed: ${text}`, { hint });
   }
-  return applied.stdout;
+  const pruned: string[] = [];
+  const warnings: string[] = [];
+  if (plan.prune.length > 0) {
+    for (const p of plan.prune) {
+      const deleted = await run(kubectl, p.kubectlArgs, '', options.signal);
+      // A cluster without the other kind's CRD (TrafficExtension before 1.30) has nothing to prune.
+      if (deleted.code !== 0 && !/the server doesn't have a resource type|no matches for kind/.test(deleted.stderr)) {
+        throw new CliError('PRUNE_FAILED', `applied, but deleting the ${p.resource.kind} ${p.resource.name} failed: ${deleted.stderr.trim()}`, { hint: `delete it yourself: kubectl ${p.kubectlArgs.join(' ')}` });
+      }
+      if (deleted.stdout.trim()) pruned.push(deleted.stdout.trim());
+    }
+  } else {
+    const base = kubectlBaseArgs(options);
+    for (const d of plan.plugins) {
+      const other = { kind: otherKind(d.kind), name: d.name, namespace: d.namespace };
+      if (plan.stale.some((s) => s.kind === other.kind && s.name === other.name)) continue; // already said
+      const found = await run(kubectl, getArgs(other, base), '', options.signal);
+      if (found.code === 0 && found.stdout.trim()) warnings.push(staleWarning(other, d.kind, 'exists in the cluster'));
+    }
+  }
+  if (options.project) await recordDeploy(options.project.root, plan.plugins, { pruned: plan.prune.length > 0 }).catch(() => undefined);
+  return { output: applied.stdout, pruned, warnings };
 }

@@ -48,3 +48,22 @@ export async function sha256File(file: string): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/**
+ * True the first time `topic` is asked about in this project (then recorded in
+ * `.istio-wasm/said.json`): for notes a user should hear once, not on every run.
+ */
+export async function sayOnce(root: string, topic: string): Promise<boolean> {
+  const file = path.join(root, stateDirName, 'said.json');
+  let said: Record<string, string> = {};
+  try {
+    said = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  } catch {
+    // nothing said yet
+  }
+  if (typeof said[topic] === 'string') return false;
+  said[topic] = new Date().toISOString();
+  await mkdir(path.join(root, stateDirName), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(said, null, 2)}\n`).catch(() => undefined);
+  return true;
+}

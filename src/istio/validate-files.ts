@@ -3,17 +3,20 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { messageOf } from '../errors.js';
 import type { Project } from '../project/load.js';
-import { checkWasmPlugin, wasmPluginKind, type Problem } from './validate.js';
+import { checkPluginResource } from './validate.js';
+import { isPluginKind, moduleSpecOf, type PluginKind } from './kinds.js';
+import type { Problem } from './problem.js';
 import { ociReferenceOf, type TrapContext } from './traps.js';
 import { readChallenges, readLastPush, sha256File } from './project-state.js';
 import type { IstioTarget } from './versions.js';
 
 /**
- * `istio-wasm validate FILE...`: every WasmPlugin document in each file, checked for one Istio
- * version. Other kinds are skipped with a note; a file that cannot be read or parsed is reported
+ * `istio-wasm validate FILE...`: every WasmPlugin and TrafficExtension document in each file,
+ * checked for one Istio version. Other kinds are skipped with a note; a file that cannot be read or parsed is reported
  * as such (exit 2 at the command).
  */
 export interface DocumentResult {
+  kind: PluginKind;
   name: string;
   /** 0-based position of the document in its file. */
   index: number;
@@ -87,12 +90,12 @@ export function validateText(file: string, text: string, target: IstioTarget, co
   const result: FileResult = { file, documents: [], skipped: [] };
   docs.forEach((doc, index) => {
     const kind = isObject(doc) && typeof doc.kind === 'string' ? doc.kind : undefined;
-    if (kind !== wasmPluginKind) {
+    if (!isPluginKind(kind)) {
       result.skipped.push({ index, kind: kind ?? '(no kind)', name: nameOf(doc, index) });
       return;
     }
-    const { errors, warnings } = checkWasmPlugin(doc, target, context);
-    result.documents.push({ name: nameOf(doc, index), index, valid: errors.length === 0, errors, warnings });
+    const { errors, warnings } = checkPluginResource(kind, doc, target, context);
+    result.documents.push({ kind, name: nameOf(doc, index), index, valid: errors.length === 0, errors, warnings });
   });
   return result;
 }
@@ -135,8 +138,9 @@ export function ociHostsIn(texts: string[]): string[] {
       continue;
     }
     for (const doc of docs) {
-      if (!isObject(doc) || doc.kind !== wasmPluginKind || !isObject(doc.spec) || typeof doc.spec.url !== 'string') continue;
-      const url = doc.spec.url;
+      if (!isObject(doc) || !isPluginKind(doc.kind)) continue;
+      const url = moduleSpecOf(doc).url;
+      if (typeof url !== 'string') continue;
       if (/^(https?|file):/i.test(url)) continue;
       const ref = ociReferenceOf(url);
       if (ref) hosts.add(ref.registry);

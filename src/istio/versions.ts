@@ -92,10 +92,26 @@ export const nestedFields = {
   'match.ports': ['number'],
 } as const satisfies Record<string, readonly string[]>;
 
+/**
+ * The resource kinds a plugin can be deployed as, and the minor version that introduced each.
+ * TrafficExtension (Istio 1.30, istio/api extensions/v1alpha1) supersedes WasmPlugin, which is
+ * still served. Its rules are the 1.30 CRD's and hold for every later minor version.
+ */
+export const kindSince = { WasmPlugin: 12, TrafficExtension: 30 } as const satisfies Record<string, Minor>;
+
+/** TrafficExtension `spec` fields (all since 1.30) and the module fields under `spec.wasm`. */
+export const trafficExtensionFields = {
+  spec: ['selector', 'targetRefs', 'phase', 'priority', 'match', 'wasm', 'lua'],
+  wasm: ['url', 'sha256', 'imagePullPolicy', 'imagePullSecret', 'verificationKey', 'pluginConfig', 'pluginName', 'failStrategy', 'vmConfig', 'type'],
+  lua: ['inlineCode'],
+} as const;
+
 /** Enum values, each with the minor version it appeared in. */
 export const enumValues = {
   imagePullPolicy: { UNSPECIFIED_POLICY: 12, IfNotPresent: 12, Always: 12 },
   phase: { UNSPECIFIED_PHASE: 12, AUTHN: 12, AUTHZ: 12, STATS: 12 },
+  /** TrafficExtension says UNSPECIFIED where WasmPlugin says UNSPECIFIED_PHASE. */
+  'trafficExtension.phase': { UNSPECIFIED: 30, AUTHN: 30, AUTHZ: 30, STATS: 30 },
   failStrategy: { FAIL_CLOSE: 19, FAIL_OPEN: 19, FAIL_RELOAD: 27 },
   type: { UNSPECIFIED_PLUGIN_TYPE: 20, HTTP: 20, NETWORK: 20 },
   'vmConfig.env.valueFrom': { INLINE: 14, HOST: 14 },
@@ -129,6 +145,8 @@ export const limits = {
   targetRefGroupPattern: '^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
   targetRefKindPattern: '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$',
   urlSchemes: ['', 'http', 'https', 'oci', 'file'],
+  /** TrafficExtension lua.inlineCode: 1..65536 characters (CRD); istiod: at most 64 KiB. */
+  luaInlineCodeMaxLength: 65536,
   /** priority: int64 until 1.18, int32 from 1.19. */
   priorityInt32Since: 19,
 } as const;

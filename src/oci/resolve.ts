@@ -50,7 +50,7 @@ export async function fetchManifest(client: RegistryClient, ref: ImageReference)
 /** The manifest digest a WasmPlugin's `sha256` must hold for this reference, and the registry's auth challenge. */
 export async function resolveManifestDigest(
   ref: ImageReference,
-  options: { authfile?: string; creds?: string; plainHttp?: boolean; insecure?: boolean; signal?: AbortSignal } & Pick<RemoteOptions, 'log'>,
+  options: { authfile?: string; creds?: string; plainHttp?: boolean; insecure?: boolean; signal?: AbortSignal } & Pick<RemoteOptions, 'log' | 'credentials'>,
 ): Promise<{ digest: string; mediaType: string; challenge: { scheme: 'basic' | 'bearer' | 'none'; realm?: string; service?: string } }> {
   const client = await connect(ref, options);
   const auth = await client.authInfo();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
-import { configFileName, failStrategies, languages, phases, pullPolicies, type ProjectConfig } from './schema.js';
+import { configFileName, failStrategies, languages, phases, pullPolicies, resourceKinds, type ProjectConfig } from './schema.js';
 import { dns1123LabelProblem } from './names.js';
 import { findProjectRoot } from './find.js';
 
@@ -71,6 +71,7 @@ export function checkConfig(data: unknown): string[] {
   need('module', typeof data.module === 'string' && data.module.length > 0, 'must be the path of the built .wasm');
   need('image', typeof data.image === 'string' && data.image.length > 0, 'must be an image reference like registry/repo:tag');
   need('istio.version', isObject(data.istio) && typeof data.istio.version === 'string' && /^1\.\d+(\.\d+)?$/.test(data.istio.version), 'must be an Istio version like "1.30"');
+  if (data.kind !== undefined) need('kind', typeof data.kind === 'string' && (resourceKinds as readonly string[]).includes(data.kind), `must be ${resourceKinds.join(' or ')} (TrafficExtension needs Istio 1.30 or newer)`);
   if (!isObject(data.wasmPlugin)) {
     problems.push('wasmPlugin must be a mapping with at least namespace');
     return problems;

@@ -57,7 +57,14 @@ export interface ProjectConfig {
   /** Image reference `registry/repository:tag` the plugin is pushed to. */
   image: string;
   istio: { version: string };
+  /**
+   * The resource `manifest`, `deploy` and `sealos` produce: WasmPlugin (absent = WasmPlugin) or
+   * TrafficExtension (Istio 1.30+). Both are rendered from the settings under `wasmPlugin`.
+   */
+  kind?: 'WasmPlugin' | 'TrafficExtension';
   wasmPlugin: WasmPluginSettings;
 }
+
+export const resourceKinds = ['WasmPlugin', 'TrafficExtension'] as const;
 
 export const configFileName = 'istio-wasm.yaml';

@@ -92,7 +92,7 @@ describe('istio-wasm validate', () => {
     const r = await cli(['validate', path.join(fixtures, 'valid.yaml'), '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.files[0].documents).toEqual([{ name: 'auth', valid: true, errors: [], warnings: [] }]);
+    expect(out.files[0].documents).toEqual([{ kind: 'WasmPlugin', name: 'auth', valid: true, errors: [], warnings: [] }]);
     expect(out.files[0].skipped).toEqual([{ kind: 'Service', name: 'unrelated' }]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkWasmPlugin } from '../../src/istio/validate.js';
+import { checkWasmPlugin } from '../../src/istio/check-wasmplugin.js';
 import { parseIstioVersion } from '../../src/istio/versions.js';
 import { parsePluginUrl } from '../../src/istio/url.js';
 import { agentRefusal, registryTrapVerdict } from '../../src/istio/registry-trap.js';

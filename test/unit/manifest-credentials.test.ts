@@ -23,7 +23,7 @@ describe('manifest: credentials for the pull Secret', () => {
     expect(result.secret?.registry).toBe('ghcr.io');
     const data = (result.secret?.object.data as Record<string, string>)['.dockerconfigjson'] ?? '';
     expect(JSON.parse(Buffer.from(data, 'base64').toString())).toEqual({ auths: { 'ghcr.io': { auth } } });
-    expect((result.wasmPlugin.spec as Record<string, unknown>).imagePullSecret).toBe('wasm-auth-pull');
+    expect((result.resource.spec as Record<string, unknown>).imagePullSecret).toBe('wasm-auth-pull');
   });
 });
 

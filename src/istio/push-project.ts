@@ -1,13 +1,18 @@
 import path from 'node:path';
 import { tryLoadProject } from '../project/load.js';
 import { resolveImage } from '../project/image.js';
-import { readModuleFile } from './module-file.js';
-import { pushImage, pushLayout, type PushOptions, type PushResult } from './push.js';
-import { readLastPush, writeLastPush } from './last-push.js';
-import { isMutableTag, parseReference, type ImageReference } from './reference.js';
-import { agentRefusal } from '../istio/registry-trap.js';
+import { readModuleFile } from '../oci/module-file.js';
+import { pushImage, pushLayout, type PushOptions, type PushResult } from '../oci/push.js';
+import { readLastPush, writeLastPush } from '../oci/last-push.js';
+import { isMutableTag, parseReference, type ImageReference } from '../oci/reference.js';
+import { agentRefusal } from './registry-trap.js';
+import { registryTrapVersions } from './versions.js';
 
-/** `istio-wasm push` as the core sees it: flags resolved against the project, no printing. */
+/**
+ * `istio-wasm push` as the core sees it: flags resolved against the project, no printing. It lives
+ * with Istio, not in src/oci, because it reads the project's plugin settings and warns about what
+ * Istio's agent will do with the image; the registry client knows nothing of Istio.
+ */
 export interface ProjectPushRequest extends Omit<PushOptions, 'mountFrom' | 'rootIds'> {
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -73,11 +78,11 @@ export async function pushProjectImage(request: ProjectPushRequest): Promise<Pro
   const warnings = [...pushed.warnings];
   const tag = reference.digest && !reference.tag ? undefined : (reference.tag ?? 'latest');
   if (tag !== undefined && isMutableTag(tag) && effectivePullPolicy(project?.config.wasmPlugin.imagePullPolicy, tag) === 'IfNotPresent') {
-    warnings.push(`the tag "${tag}" is meant to move, but the WasmPlugin would use imagePullPolicy IfNotPresent: proxies that cached the old module keep it. Pin sha256 (istio-wasm manifest --pin) or push an immutable tag`);
+    warnings.push(`the tag "${tag}" is meant to move, but the ${project?.config.kind ?? 'WasmPlugin'} would use imagePullPolicy IfNotPresent: proxies that cached the old module keep it. Pin sha256 (istio-wasm manifest --pin) or push an immutable tag`);
   }
   if (pushed.challenge.scheme !== 'none') {
     const why = agentRefusal({ scheme: pushed.challenge.scheme, realm: pushed.challenge.realm, service: pushed.challenge.service });
-    if (why) warnings.push(`Istio 1.27.8+, 1.28.5+, 1.29.1+ and 1.30+ agents cannot pull from this registry: ${why}`);
+    if (why) warnings.push(`the istio-agent of Istio ${registryTrapVersions()} and later cannot pull from this registry: ${why}`);
   }
   const result: ProjectPushResult = { pushed, warnings };
   if (project) {
