@@ -27,6 +27,16 @@ export async function builderFor(language: Language): Promise<LanguageBuilder> {
 }
 
 /**
+ * Where a build writes before the module is moved into place: beside it, ending in `.wasm`, because
+ * toolchains pick their output format from the name (em++ writes JavaScript to any other suffix and
+ * the module next to it).
+ */
+export function partialModulePath(output: string, pid: number = process.pid): string {
+  const base = path.basename(output).replace(/\.wasm$/i, '');
+  return path.join(path.dirname(output), `.${base}.partial-${pid}.wasm`);
+}
+
+/**
  * Builds the project's module with its native toolchain (or the Dockerfile with `docker: true`),
  * writes it atomically to the module path from istio-wasm.yaml, and checks it as `inspect` does.
  * A module with problems fails the build (the file is kept so it can be inspected).
@@ -41,7 +51,7 @@ export async function buildProject(options: {
   const { root, config } = options;
   const output = path.resolve(root, config.module);
   await mkdir(path.dirname(output), { recursive: true });
-  const partial = `${output}.partial-${process.pid}`;
+  const partial = partialModulePath(output);
   const ctx = { root, config, output: partial, signal: options.signal, onOutput: options.onOutput };
   try {
     if (options.docker) {

@@ -42,52 +42,6 @@ export interface AbiHost {
   done(): number;
 }
 
-/** Names of every host function `env` provides, for the unknown-import check at load time. */
-export const envFunctionNames = [
-  'proxy_log',
-  'proxy_get_log_level',
-  'proxy_get_current_time_nanoseconds',
-  'proxy_set_tick_period_milliseconds',
-  'proxy_get_buffer_bytes',
-  'proxy_set_buffer_bytes',
-  'proxy_get_buffer_status',
-  'proxy_get_configuration',
-  'proxy_get_header_map_size',
-  'proxy_get_header_map_pairs',
-  'proxy_set_header_map_pairs',
-  'proxy_get_header_map_value',
-  'proxy_add_header_map_value',
-  'proxy_replace_header_map_value',
-  'proxy_remove_header_map_value',
-  'proxy_continue_stream',
-  'proxy_close_stream',
-  'proxy_continue_request',
-  'proxy_continue_response',
-  'proxy_clear_route_cache',
-  'proxy_get_status',
-  'proxy_send_local_response',
-  'proxy_http_call',
-  'proxy_grpc_call',
-  'proxy_grpc_stream',
-  'proxy_grpc_send',
-  'proxy_grpc_cancel',
-  'proxy_grpc_close',
-  'proxy_set_shared_data',
-  'proxy_get_shared_data',
-  'proxy_register_shared_queue',
-  'proxy_resolve_shared_queue',
-  'proxy_enqueue_shared_queue',
-  'proxy_dequeue_shared_queue',
-  'proxy_define_metric',
-  'proxy_increment_metric',
-  'proxy_record_metric',
-  'proxy_get_metric',
-  'proxy_get_property',
-  'proxy_set_property',
-  'proxy_call_foreign_function',
-  'proxy_set_effective_context',
-  'proxy_done',
-] as const;
 
 const encoder = new TextEncoder();
 const noBody = new Uint8Array(0);
@@ -385,6 +339,10 @@ export function envImports(host: AbiHost): Record<string, (...args: never[]) => 
     proxy_call_foreign_function: guarded(() => Status.NOT_FOUND),
     proxy_set_effective_context: guarded((id: number) => host.setEffectiveContext(id >>> 0)),
     proxy_done: guarded(() => host.done()),
+    // Emscripten builds (the C++ SDK), as Envoy answers them: pthread_equal compares the two ids;
+    // memory growth needs nothing (GuestMemory re-reads the buffer when it has grown).
+    pthread_equal: (left: number, right: number): number => (left === right ? 1 : 0),
+    emscripten_notify_memory_growth: (): void => undefined,
   };
   return fns as unknown as Record<string, (...args: never[]) => number>;
 }

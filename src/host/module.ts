@@ -1,7 +1,6 @@
 import { CliError, messageOf } from '../errors.js';
 import { abiMarkers, type AbiVersion } from './constants.js';
-import { envFunctionNames } from './abi-imports.js';
-import { wasiImports, wasiModuleNames } from './wasi.js';
+import { isProvidedImport } from '../wasm/abi.js';
 
 /** A compiled Proxy-Wasm module, checked before any instance is made. */
 export interface PluginModule {
@@ -12,8 +11,6 @@ export interface PluginModule {
   size: number;
 }
 
-const envNames = new Set<string>(envFunctionNames);
-const wasiNames = new Set(Object.keys(wasiImports({ memory: () => { throw new Error('unused'); }, env: {}, writeLine: () => {}, now: () => 0n })));
 
 /**
  * Compiles and checks a module: WebAssembly magic, a valid binary, an ABI version marker, and only
@@ -41,12 +38,8 @@ export async function compilePluginModule(bytes: Uint8Array, label = 'the module
     });
   }
   const imports = WebAssembly.Module.imports(module);
-  const unknown = imports.filter((i) => {
-    if (i.kind === 'memory' || i.kind === 'table') return false;
-    if (i.module === 'env') return i.kind !== 'function' || !envNames.has(i.name);
-    if ((wasiModuleNames as readonly string[]).includes(i.module)) return i.kind !== 'function' || !wasiNames.has(i.name);
-    return true;
-  });
+  // Exactly what Envoy registers for this ABI version: anything else fails to link there too.
+  const unknown = imports.filter((i) => !isProvidedImport(i.module, i.name, i.kind, abiMarkers[marker]));
   if (unknown.length > 0) {
     throw new CliError(
       'WASM_UNKNOWN_IMPORTS',

@@ -1,7 +1,7 @@
 import { Status, LogLevel } from './constants.js';
 import { envImports, type AbiHost } from './abi-imports.js';
 import { GuestMemory } from './memory.js';
-import { wasiImports, wasiModuleNames, ProcExit } from './wasi.js';
+import { wasiImports, wasiModuleNames } from './wasi.js';
 import { HeaderMap, type HeaderPairs } from './header-map.js';
 import { BodyBuffer } from './buffers.js';
 import { lookupProperty, type PropertyTree } from './properties.js';
@@ -51,11 +51,11 @@ export interface VmSettings {
   onFailure: (error: PluginTrap) => void;
 }
 
-/** A trap, proc_exit or host exception inside a plugin callback. */
+/** A trap or host exception inside a plugin callback. */
 export class PluginTrap extends Error {
   readonly callback: string;
   constructor(callback: string, cause: unknown) {
-    super(`plugin trapped in ${callback}: ${cause instanceof ProcExit ? cause.message : messageOf(cause)}`, { cause });
+    super(`plugin trapped in ${callback}: ${messageOf(cause)}`, { cause });
     this.name = 'PluginTrap';
     this.callback = callback;
   }
@@ -123,6 +123,7 @@ export class PluginVm implements AbiHost {
       env: settings.env,
       now: settings.now,
       writeLine: (fd, line) => this.log(fd === 1 ? LogLevel.info : LogLevel.error, line),
+      error: (message) => this.log(LogLevel.trace, message),
     });
     const importObject: WebAssembly.Imports = { env: envImports(this) };
     for (const name of wasiModuleNames) importObject[name] = wasi;

@@ -1,5 +1,5 @@
 import { sha256Hex } from '../util/sha256.js';
-import { abiMarkers, isProvidedImport, maxModuleSize, type AbiVersion } from './abi.js';
+import { abiMarkers, abiVersionsProviding, isProvidedImport, maxModuleSize, type AbiVersion } from './abi.js';
 import { parseModule, WasmParseError, type WasmExport, type WasmImport } from './parse.js';
 
 export interface WasmInspection {
@@ -33,10 +33,13 @@ export function inspectWasm(bytes: Uint8Array): WasmInspection {
   if (!abiVersion) {
     problems.push(`no Proxy-Wasm ABI marker exported (one of ${Object.keys(abiMarkers).join(', ')}): a proxy refuses the module`);
   }
-  const unknown = parsed.imports.filter((i) => !isProvidedImport(i.module, i.name, i.kind));
+  const unknown = parsed.imports.filter((i) => !isProvidedImport(i.module, i.name, i.kind, abiVersion));
   for (const i of unknown) {
-    const why = i.module === 'env' && i.name === 'abort' ? ' (AssemblyScript\'s default abort: build with --use abort=…)' : '';
-    problems.push(`imports ${i.module}.${i.name} (${i.kind}), which a proxy does not provide${why}`);
+    const problem = `imports ${i.module}.${i.name} (${i.kind}), which a proxy does not provide`;
+    const other = i.module === 'env' ? abiVersionsProviding(i.name) : [];
+    if (i.module === 'env' && i.name === 'abort') problems.push(`${problem} (AssemblyScript's default abort: build with --use abort=…)`);
+    else if (other.length > 0) problems.push(`${problem} to ABI ${abiVersion} modules (only to ABI ${other.join(', ')})`);
+    else problems.push(problem);
   }
   const hasMemory = parsed.exports.some((e) => e.kind === 'memory' && e.name === 'memory') ||
     parsed.imports.some((i) => i.kind === 'memory');

@@ -1,13 +1,15 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cppBuilder, findCppSdk } from '../../src/build/cpp.js';
+import { buildProject, partialModulePath } from '../../src/build/index.js';
 import { crateLibName, rustBuilder } from '../../src/build/rust.js';
 import { goVersionOf, tinygoBuilder, tinygoVersionOf, versionAtLeast } from '../../src/build/tinygo.js';
 import type { BuildContext } from '../../src/build/types.js';
 import { CliError } from '../../src/errors.js';
 import type { ProjectConfig } from '../../src/project/schema.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { wat } from './host/fixtures.js';
 
 /**
  * The builders find their tools on PATH. Each test points PATH at a directory of fake tools (shell
@@ -232,5 +234,45 @@ out="\${4#OUT=}"; printf 'module' > "$out"`,
     const ctx = context('cpp');
     await cppBuilder.build(ctx);
     expect(await readFile(ctx.output, 'utf8')).toBe('module');
+  });
+});
+
+describe('buildProject output', () => {
+  it('builds into a temporary name ending in .wasm beside the module (toolchains pick the format from the suffix)', () => {
+    const partial = partialModulePath(path.join('/p', 'build', 'plugin.wasm'), 42);
+    expect(partial).toBe(path.join('/p', 'build', '.plugin.partial-42.wasm'));
+    expect(partialModulePath(path.join('/p', 'out', 'auth'), 7)).toBe(path.join('/p', 'out', '.auth.partial-7.wasm'));
+  });
+
+  it('a C++ build whose compiler writes JavaScript to any name not ending in .wasm (as em++ does) lands the module', async () => {
+    const sdk = path.join(tmp.dir, 'proxy-wasm-cpp-sdk');
+    await mkdir(sdk);
+    await writeFile(path.join(sdk, 'proxy_wasm_intrinsics.h'), '');
+    await writeFile(path.join(sdk, 'proxy_wasm_intrinsics.cc'), '');
+    const module = path.join(tmp.dir, 'module.wasm');
+    await writeFile(module, await wat(`(module
+  (import "env" "emscripten_notify_memory_growth" (func (param i32)))
+  (import "env" "proxy_log" (func (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "malloc") (param i32) (result i32) (i32.const 0))
+  (func (export "proxy_on_context_create") (param i32 i32)))`));
+    await fakeTool('em++', 'echo "emcc 3.1.69"');
+    // em++'s rule: -o X.wasm writes the module; any other suffix gets JavaScript, the module beside it.
+    await fakeTool(
+      'make',
+      `[ "$1" = --version ] && { echo "GNU Make 4.3"; exit 0; }
+out="\${4#OUT=}"
+case "$out" in
+  *.wasm) /bin/cp "${module}" "$out" ;;
+  *) echo "var Module = {};" > "$out"; /bin/cp "${module}" "\${out%.*}.wasm" ;;
+esac`,
+    );
+    await writeFile(path.join(project, 'Makefile.build'), 'all:\n');
+    const config = context('cpp').config;
+    const result = await buildProject({ root: project, config });
+    expect(result.abiVersion).toBe('0.2.1');
+    expect((await readFile(path.join(project, 'build', 'plugin.wasm')).then((b) => b.subarray(0, 4))).toString('hex')).toBe('0061736d');
+    expect((await readdir(path.join(project, 'build'))).sort()).toEqual(['plugin.wasm']);
   });
 });

@@ -65,6 +65,43 @@ describe.runIf(hasWat2wasm || process.env.CI)('inspectWasm', () => {
     expect(report.problems.join('\n')).toMatch(/no memory/);
   });
 
+  it('accepts exactly what Envoy registers: Emscripten\'s env functions, all its WASI, per-ABI proxy functions', async () => {
+    const emscripten = inspectWasm(await wat(`(module
+      (import "env" "emscripten_notify_memory_growth" (func (param i32)))
+      (import "env" "pthread_equal" (func (param i32 i32) (result i32)))
+      (import "env" "proxy_get_log_level" (func (param i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_advise" (func (param i32 i64 i64 i32) (result i32)))
+      (import "wasi_unstable" "path_symlink" (func (param i32 i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "malloc") (param i32) (result i32) (i32.const 0))
+      (func (export "proxy_on_context_create") (param i32 i32)))`));
+    expect(emscripten.problems).toEqual([]);
+    const refused = inspectWasm(await wat(`(module
+      (import "env" "proxy_continue_request" (func (result i32)))
+      (import "env" "proxy_get_configuration" (func (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_raise" (func (param i32) (result i32)))
+      (import "env" "__stack_pointer" (global (mut i32)))
+      (memory (export "memory") 1)
+      (func (export "proxy_abi_version_0_2_0"))
+      (func (export "malloc") (param i32) (result i32) (i32.const 0))
+      (func (export "proxy_on_context_create") (param i32 i32)))`));
+    expect(refused.problems).toEqual([
+      'imports env.proxy_continue_request (function), which a proxy does not provide to ABI 0.2.0 modules (only to ABI 0.1.0)',
+      'imports env.proxy_get_configuration (function), which a proxy does not provide to ABI 0.2.0 modules (only to ABI 0.1.0)',
+      'imports wasi_snapshot_preview1.proc_raise (function), which a proxy does not provide',
+      'imports env.__stack_pointer (global), which a proxy does not provide',
+    ]);
+    const old = inspectWasm(await wat(`(module
+      (import "env" "proxy_get_configuration" (func (param i32 i32) (result i32)))
+      (import "env" "proxy_get_log_level" (func (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "proxy_abi_version_0_1_0"))
+      (func (export "malloc") (param i32) (result i32) (i32.const 0))
+      (func (export "proxy_on_context_create") (param i32 i32)))`));
+    expect(old.problems).toEqual(['imports env.proxy_get_log_level (function), which a proxy does not provide to ABI 0.1.0 modules (only to ABI 0.2.1)']);
+  });
+
   it('accepts the malloc fallback and the older markers', async () => {
     const report = inspectWasm(await wat(`(module (memory (export "memory") 1)
       (func (export "proxy_abi_version_0_1_0")) (func (export "malloc") (param i32) (result i32) (i32.const 0))
