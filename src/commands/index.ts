@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerNew, registerCreateRoot } from './new.js';
+import { registerInit } from './init.js';
 import { registerBuild } from './build.js';
 import { registerInspect } from './inspect.js';
 import { registerPackage } from './package.js';
@@ -20,6 +21,7 @@ import { registerTest } from './test.js';
  */
 export function registerCommands(program: Command): void {
   registerNew(program);
+  registerInit(program);
   registerBuild(program);
   registerTest(program);
   registerServe(program);

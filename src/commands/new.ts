@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { cancelSignal } from '../runtime.js';
-import { info, json, paint, result, step, success } from '../ui/output.js';
+import { info, json, paint, result, step, success, warn } from '../ui/output.js';
 
 interface NewOptions {
   template?: string;
   ref?: string;
   subdir?: string;
+  language?: string;
   name?: string;
   namespace?: string;
   selector?: string;
@@ -47,6 +48,9 @@ Non-interactive usage (CI, IDE wizards):
   $ create-istio-wasm my-plugin --values values.yaml
   $ create-istio-wasm my-plugin --template https://example.com/team/templates.git --ref v2 --subdir istio --yes
   $ create-istio-wasm --list-templates --json        # every template and its variables, for a form
+  $ create-istio-wasm my-plugin --template https://github.com/labring-actions/istio-wasm-template.git --yes
+      # a cargo-generate template: {{project-name}}, {{crate_name}}, cargo-generate.toml placeholders (--set key=value)
+  $ create-istio-wasm my-plugin --template ../some-plugin-repo --language rust --yes   # any repository, copied as it is
 
 Values are taken from flags, then --values, then REPO/IMG, then a prompt (on a terminal with CI
 unset), then the defaults with --yes. A value still missing is an error naming its flag.`;
@@ -55,9 +59,10 @@ unset), then the defaults with --yes. A value still missing is an error naming i
 function defineOptions(command: Command): Command {
   return command
     .argument('[dir]', 'project directory (its name is the default plugin name)')
-    .option('-t, --template <name|path|git-url>', 'assemblyscript (default), rust, tinygo, cpp, a local directory or a git repository')
+    .option('-t, --template <name|path|git-url>', 'assemblyscript (default), rust, tinygo, cpp, or a directory or git repository: a template.json template, a cargo-generate template, or any plugin repository')
     .option('--ref <ref>', 'branch, tag or commit of a git template')
     .option('--subdir <path>', 'folder of the template inside the repository or directory')
+    .option('--language <language>', 'language of a template without template.json (default: what its build files show)')
     .option('--name <name>', 'plugin name (DNS-1123 label)')
     .option('--namespace <ns>', 'namespace of the WasmPlugin (default istio-system)')
     .option('--selector <k=v,...>', 'workload selector labels (default istio=ingressgateway)')
@@ -112,6 +117,7 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
     template: opts.template ?? (typeof valuesFile?.template === 'string' ? valuesFile.template : undefined),
     ref: opts.ref,
     subdir: opts.subdir,
+    language: opts.language,
     flags: {
       name: opts.name,
       namespace: opts.namespace,
@@ -139,8 +145,12 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
     onProgress: (m) => step(m),
     onOutput: (line) => info(paint('dim', `  ${line}`)),
   });
+  for (const line of created.warnings) warn(line);
   if (opts.json) {
-    json({ dir: created.dir, template: created.template, files: created.files, steps: created.steps.map(({ id, command, status }) => ({ id, command, status })) });
+    json({
+      dir: created.dir, template: created.template, format: created.format, files: created.files,
+      steps: created.steps.map(({ id, command, status }) => ({ id, command, status })), warnings: created.warnings,
+    });
     return;
   }
   if (opts.dryRun) {

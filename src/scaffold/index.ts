@@ -1,17 +1,16 @@
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { throwIfCancelled } from '../runtime.js';
-import { parseReference, formatReference } from '../oci/reference.js';
-import { versions } from '../versions.js';
-import { packageInfo } from '../version.js';
 import { defaultCliSpec } from './cli-spec.js';
 import { checkTarget, placeFiles, type Placement } from './place.js';
 import { mergeLayers, renderDirectory, type RenderedFile } from './render.js';
-import type { RenderContext } from './render-context.js';
-import { projectConfig, pullPolicyFor, renderProjectFile } from './project-file.js';
+import { renderContext } from './render-context.js';
+import { projectConfig, renderProjectFile } from './project-file.js';
 import { detectPackageManager, initGit, runInstall, type PackageManager, type QueuedStep } from './tasks.js';
 import { builtinTemplateNames, defaultTemplate, layersOf, resolveTemplate, templatesRoot, type ResolvedTemplate } from './templates.js';
 import { resolveValues, type ScaffoldValues, type ValueSources } from './values.js';
+import { manifestFileName } from './manifest.js';
+import type { TemplateFormat } from './sources/detect.js';
 import type { Prompter } from './prompter.js';
 import { configFileName } from '../project/schema.js';
 
@@ -22,6 +21,8 @@ export interface CreateOptions {
   template?: string | undefined;
   ref?: string | undefined;
   subdir?: string | undefined;
+  /** Language of a template without template.json (default: what its build files show). */
+  language?: string | undefined;
   /** Flag values as given (undefined = not given). */
   flags: Record<string, unknown>;
   valuesFile?: Record<string, unknown> | undefined;
@@ -47,47 +48,15 @@ export interface CreateResult {
   steps: Array<QueuedStep & { status: 'done' | 'skipped' | 'planned' }>;
   packageManager: PackageManager;
   values: ScaffoldValues;
-}
-
-function words(name: string): string[] {
-  return name.split(/[-_.]+/).filter(Boolean);
-}
-
-export function renderContext(values: ScaffoldValues, template: ResolvedTemplate, cliSpec: string): RenderContext {
-  const ref = parseReference(values.image);
-  const module = template.manifest.module ?? 'build/plugin.wasm';
-  const context: RenderContext = {
-    ...values.extra,
-    name: values.name,
-    snakeName: words(values.name).join('_'),
-    pascalName: words(values.name).map((w) => w[0]?.toUpperCase() + w.slice(1)).join(''),
-    language: template.manifest.language,
-    module,
-    image: values.image,
-    imageRepository: formatReference({ registry: ref.registry, repository: ref.repository }),
-    imageTag: ref.tag ?? 'latest',
-    registry: ref.registry,
-    namespace: values.namespace,
-    istioVersion: values.istioVersion,
-    phase: values.phase,
-    priority: values.priority,
-    failStrategy: values.failStrategy,
-    imagePullPolicy: pullPolicyFor(values.image),
-    pluginConfig: values.pluginConfig,
-    pluginConfigJson: JSON.stringify(values.pluginConfig),
-    pluginConfigPretty: JSON.stringify(values.pluginConfig, null, 2),
-    cliSpec,
-    cliVersion: packageInfo().version,
-    versions,
-  };
-  if (values.selector) context.selectorLabels = values.selector;
-  if (values.targetRef) context.targetRef = values.targetRef;
-  return context;
+  /** template.json, cargo-generate, or plain (a repository copied as it is). */
+  format: TemplateFormat;
+  /** Files copied without rendering, hooks not run, settings not acted on. */
+  warnings: string[];
 }
 
 /** Renders every file of the project in memory: built-in layers, the template's, istio-wasm.yaml. */
 export async function renderProject(template: ResolvedTemplate, values: ScaffoldValues, cliSpec: string): Promise<RenderedFile[]> {
-  const context = renderContext(values, template, cliSpec);
+  const context = renderContext(values, template.manifest.language, template.manifest.module ?? 'build/plugin.wasm', cliSpec);
   const layers: RenderedFile[][] = [];
   for (const layer of layersOf(template.manifest)) layers.push(await renderDirectory(path.join(templatesRoot, layer), context, layer));
   layers.push(await renderDirectory(template.dir, context, template.source));
@@ -134,7 +103,7 @@ export async function createProject(options: CreateOptions): Promise<CreateResul
   const template = await resolveTemplate(source ?? defaultTemplate, { ref: options.ref, subdir: options.subdir, cwd: options.cwd, signal: options.signal });
   let placement: Placement | undefined;
   try {
-    // 3. Values.
+    // 3. Values, 4. render in memory.
     const sources: ValueSources = {
       flags: options.flags,
       env: options.env,
@@ -144,18 +113,30 @@ export async function createProject(options: CreateOptions): Promise<CreateResul
       yes: options.yes,
       ...(options.valuesFile ? { valuesFile: options.valuesFile } : {}),
     };
-    const values = await resolveValues(sources, template.manifest.variables ?? []);
-    throwIfCancelled(options.signal);
-
-    // 4. Render in memory.
     const cliSpec = options.cliSpec ?? defaultCliSpec(options.env);
-    const files = await renderProject(template, values, cliSpec);
+    let values: ScaffoldValues;
+    let files: RenderedFile[];
+    const warnings: string[] = [];
+    if (template.format === 'template.json') {
+      if (options.language !== undefined) {
+        throw new CliError('INVALID_VALUE', `--language applies only to templates without ${manifestFileName} (${template.source} declares its language)`);
+      }
+      values = await resolveValues(sources, template.manifest.variables ?? []);
+      throwIfCancelled(options.signal);
+      files = await renderProject(template, values, cliSpec);
+    } else {
+      const { renderForeign } = await import('./sources/render-foreign.js');
+      const rendered = await renderForeign(template, sources, { language: options.language, target, cwd: options.cwd, cliSpec });
+      ({ values, files } = rendered);
+      warnings.push(...rendered.warnings);
+    }
+    throwIfCancelled(options.signal);
     const pm = detectPackageManager(options.env);
     const wantsInstall = options.install && files.some((f) => f.path === 'package.json');
     const steps: CreateResult['steps'] = [];
     if (wantsInstall) steps.push({ id: 'install', command: `${pm} install`, status: 'planned' });
     if (options.git) steps.push({ id: 'git', command: 'git init && git add -A && git commit -m "Initial commit from create-istio-wasm"', status: 'planned' });
-    const result: CreateResult = { dir: target, template: template.source, files: files.map((f) => f.path), steps, packageManager: pm, values };
+    const result: CreateResult = { dir: target, template: template.source, files: files.map((f) => f.path), steps, packageManager: pm, values, format: template.format, warnings };
     if (options.dryRun) return result;
 
     // 5. Place.

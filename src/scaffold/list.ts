@@ -2,9 +2,22 @@ import { builtinVariables } from './builtin-variables.js';
 import type { TemplateVariable } from './manifest.js';
 import { builtinTemplateNames, readManifest, resolveTemplate, templatesRoot } from './templates.js';
 import path from 'node:path';
+import type { TemplateFormat } from './sources/detect.js';
 
 export interface TemplateListing {
-  templates: Array<{ name: string; source: string; description: string; language: string; variables: TemplateVariable[] }>;
+  templates: Array<{
+    name: string;
+    source: string;
+    description: string;
+    /** The plugin's language; empty for a repository whose build files do not show it (pass --language). */
+    language: string;
+    /** template.json, cargo-generate, or plain (a repository copied as it is). */
+    format: TemplateFormat;
+    /** Variables; a cargo-generate placeholder of a `[conditional]` block carries its condition in `when`. */
+    variables: Array<TemplateVariable & { when?: string }>;
+    /** cargo-generate hook scripts, which are never run. */
+    hooks?: string[];
+  }>;
   /** Values every template takes, with their flags and keys for a --values file. */
   variables: typeof builtinVariables;
 }
@@ -15,14 +28,26 @@ export async function listTemplates(one?: { source: string; ref?: string | undef
   if (one) {
     const t = await resolveTemplate(one.source, one);
     try {
-      templates.push({ name: t.manifest.name, source: one.source, description: t.manifest.description, language: t.manifest.language, variables: t.manifest.variables ?? [] });
+      if (t.format === 'template.json') {
+        templates.push({ name: t.manifest.name, source: t.source, description: t.manifest.description, language: t.manifest.language, format: t.format, variables: t.manifest.variables ?? [] });
+      } else {
+        templates.push({
+          name: t.name,
+          source: t.source,
+          description: t.description,
+          language: t.detected?.language ?? '',
+          format: t.format,
+          variables: [...t.variables, ...t.conditionalVariables.map(({ condition, ...v }) => ({ ...v, when: condition }))],
+          ...(t.cargoGenerate?.hooks.length ? { hooks: t.cargoGenerate.hooks.map((h) => `${h.stage}: ${h.file}`) } : {}),
+        });
+      }
     } finally {
       await t.cleanup();
     }
   } else {
     for (const name of builtinTemplateNames()) {
       const m = await readManifest(path.join(templatesRoot, name), name);
-      templates.push({ name, source: name, description: m.description, language: m.language, variables: m.variables ?? [] });
+      templates.push({ name, source: name, description: m.description, language: m.language, format: 'template.json', variables: m.variables ?? [] });
     }
   }
   return { templates, variables: builtinVariables };

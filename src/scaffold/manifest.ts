@@ -4,13 +4,14 @@
  * template's own, which are resolved like the built-ins (flag `--set key=value`, values file,
  * prompt, default) and handed to Handlebars under their name.
  */
-export type VariableType = 'string' | 'bool' | 'choice' | 'json';
+/** `list`: strings given comma-separated (`--set features=serde,logging`), each one of `choices` when set. */
+export type VariableType = 'string' | 'bool' | 'choice' | 'json' | 'list';
 
 export interface TemplateVariable {
   name: string;
   prompt: string;
   type: VariableType;
-  default?: string | boolean | number | Record<string, unknown>;
+  default?: string | boolean | number | string[] | Record<string, unknown>;
   choices?: string[];
   /** A regular expression (JavaScript syntax, anchored by the author) string values must match. */
   pattern?: string;

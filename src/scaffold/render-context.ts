@@ -1,4 +1,8 @@
-import type { versions } from '../versions.js';
+import { versions } from '../versions.js';
+import { formatReference, parseReference } from '../oci/reference.js';
+import { packageInfo } from '../version.js';
+import { pullPolicyFor } from './project-file.js';
+import type { ScaffoldValues } from './values.js';
 
 /**
  * What every `*.hbs` file sees. Built-in values first; a template's own variables
@@ -41,3 +45,40 @@ export interface RenderContext {
   versions: typeof versions;
   [variable: string]: unknown;
 }
+
+function words(name: string): string[] {
+  return name.split(/[-_.]+/).filter(Boolean);
+}
+
+/** The context every `*.hbs` file is rendered with, from the resolved values. */
+export function renderContext(values: ScaffoldValues, language: string, module: string, cliSpec: string): RenderContext {
+  const ref = parseReference(values.image);
+  const context: RenderContext = {
+    ...values.extra,
+    name: values.name,
+    snakeName: words(values.name).join('_'),
+    pascalName: words(values.name).map((w) => w[0]?.toUpperCase() + w.slice(1)).join(''),
+    language,
+    module,
+    image: values.image,
+    imageRepository: formatReference({ registry: ref.registry, repository: ref.repository }),
+    imageTag: ref.tag ?? 'latest',
+    registry: ref.registry,
+    namespace: values.namespace,
+    istioVersion: values.istioVersion,
+    phase: values.phase,
+    priority: values.priority,
+    failStrategy: values.failStrategy,
+    imagePullPolicy: pullPolicyFor(values.image),
+    pluginConfig: values.pluginConfig,
+    pluginConfigJson: JSON.stringify(values.pluginConfig),
+    pluginConfigPretty: JSON.stringify(values.pluginConfig, null, 2),
+    cliSpec,
+    cliVersion: packageInfo().version,
+    versions,
+  };
+  if (values.selector) context.selectorLabels = values.selector;
+  if (values.targetRef) context.targetRef = values.targetRef;
+  return context;
+}
+

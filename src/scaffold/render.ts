@@ -15,14 +15,18 @@ export interface RenderedFile {
 const renamed: Record<string, string> = { _gitignore: '.gitignore', _npmrc: '.npmrc', _gitattributes: '.gitattributes', _dockerignore: '.dockerignore' };
 const skipped = new Set([manifestFileName, '.git', 'node_modules', '.DS_Store']);
 
-async function walk(dir: string, base = dir): Promise<string[]> {
+/**
+ * Files of a template directory, relative and sorted; `.git` and `node_modules` anywhere are left
+ * out, and so are the root-level names in `skip` (by default template.json and .DS_Store).
+ */
+export async function listFiles(dir: string, skip: ReadonlySet<string> = skipped, base = dir): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries) {
-    if (skipped.has(entry.name) && dir === base) continue;
+    if (skip.has(entry.name) && dir === base) continue;
     if (entry.name === '.git' || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full, base)));
+    if (entry.isDirectory()) files.push(...(await listFiles(full, skip, base)));
     else if (entry.isFile()) files.push(path.relative(base, full));
   }
   return files.sort();
@@ -53,27 +57,40 @@ export function outputPath(relative: string): string {
 
 /**
  * Renders one template directory. Only `*.hbs` files go through Handlebars (strict: an unknown
- * variable is an error naming the file); everything else is copied byte for byte.
+ * variable is an error naming the file); everything else is copied byte for byte. With
+ * `onForeign` (a repository that is not a create-istio-wasm template), a `.hbs` file that does not
+ * render is copied as it is, under its own name, and reported instead.
  */
-export async function renderDirectory(dir: string, context: RenderContext, label: string): Promise<RenderedFile[]> {
+export async function renderDirectory(
+  dir: string,
+  context: RenderContext,
+  label: string,
+  options: { skip?: ReadonlySet<string>; onForeign?: (file: string, reason: string) => void } = {},
+): Promise<RenderedFile[]> {
   const hb = await handlebars();
   const out: RenderedFile[] = [];
-  for (const relative of await walk(dir)) {
+  for (const relative of await listFiles(dir, options.skip)) {
     const full = path.join(dir, relative);
     const bytes = await readFile(full);
     const { mode } = await stat(full);
     let contents = bytes;
+    const target = outputPath(relative);
     if (relative.endsWith('.hbs')) {
       try {
         const template = hb.compile(bytes.toString('utf8'), { strict: true, noEscape: true });
         contents = Buffer.from(template(context), 'utf8');
       } catch (error) {
+        if (options.onForeign) {
+          options.onForeign(relative, (messageOf(error).split('\n')[0] ?? 'not Handlebars').replace(' in [object Object]', ''));
+          out.push({ path: relative.split(path.sep).join('/'), contents: bytes, executable: (mode & 0o111) !== 0 });
+          continue;
+        }
         throw new CliError('TEMPLATE_RENDER_FAILED', `cannot render ${label}/${relative}: ${messageOf(error).split('\n')[0]}`, {
           hint: 'the template uses a variable that is not defined, or has a Handlebars syntax error',
         });
       }
     }
-    out.push({ path: outputPath(relative), contents, executable: (mode & 0o111) !== 0 });
+    out.push({ path: target, contents, executable: (mode & 0o111) !== 0 });
   }
   return out;
 }

@@ -6,12 +6,15 @@ import { CliError, messageOf } from '../errors.js';
 import { languages } from '../project/schema.js';
 import { packageRoot } from '../version.js';
 import { manifestFileName, type TemplateManifest, type TemplateVariable } from './manifest.js';
+import { detectFormat } from './sources/detect.js';
+import { describeForeign, type ForeignTemplate } from './sources/foreign.js';
 
 export const templatesRoot = path.join(packageRoot, 'templates');
 export const defaultTemplate = 'assemblyscript';
 
 /** A template ready to render: where its files are, its manifest, and how to clean up a clone. */
 export interface ResolvedTemplate {
+  format: 'template.json';
   /** What the user asked for (`assemblyscript`, a path or a git url). */
   source: string;
   kind: 'builtin' | 'directory' | 'git';
@@ -104,13 +107,24 @@ function expandShorthand(source: string): string {
   return `https://${host}/${m[2]}.git`;
 }
 
-/** Finds the template: a built-in name, a local directory, or a git repository (cloned to a temp dir). */
-export async function resolveTemplate(source: string, options: { ref?: string | undefined; subdir?: string | undefined; cwd: string; signal?: AbortSignal | undefined }): Promise<ResolvedTemplate> {
+/** A template directory from a path or git: ours (template.json), cargo-generate, or any repository. */
+async function describeTemplate(base: { source: string; kind: 'directory' | 'git'; dir: string; cleanup: () => Promise<void> }, subdir: string | undefined): Promise<ResolvedTemplate | ForeignTemplate> {
+  const format = await detectFormat(base.dir, base.source);
+  if (format === 'template.json') return { ...base, format, manifest: await readManifest(base.dir, base.source) };
+  return describeForeign(base, format, subdir);
+}
+
+/**
+ * Finds the template: a built-in name, a local directory, or a git repository (cloned to a temp
+ * dir). A directory or repository without template.json is a cargo-generate template or is copied
+ * as it is (see sources/detect.ts).
+ */
+export async function resolveTemplate(source: string, options: { ref?: string | undefined; subdir?: string | undefined; cwd: string; signal?: AbortSignal | undefined }): Promise<ResolvedTemplate | ForeignTemplate> {
   const noop = async () => {};
   if (!isGitSource(source) && builtinTemplateNames().includes(source)) {
     if (options.ref || options.subdir) throw new CliError('INVALID_VALUE', '--ref and --subdir apply only to templates from git or a directory');
     const dir = path.join(templatesRoot, source);
-    return { source, kind: 'builtin', dir, manifest: { shared: true, ...(await readManifest(dir, source)) }, cleanup: noop };
+    return { format: 'template.json', source, kind: 'builtin', dir, manifest: { shared: true, ...(await readManifest(dir, source)) }, cleanup: noop };
   }
   if (!isGitSource(source)) {
     const dir = path.resolve(options.cwd, source);
@@ -122,7 +136,7 @@ export async function resolveTemplate(source: string, options: { ref?: string | 
     if (options.ref) throw new CliError('INVALID_VALUE', '--ref applies only to templates from git');
     const templateDir = options.subdir ? path.resolve(dir, options.subdir) : dir;
     ensureSubdir(templateDir, dir, options.subdir);
-    return { source, kind: 'directory', dir: templateDir, manifest: await readManifest(templateDir, source), cleanup: noop };
+    return describeTemplate({ source, kind: 'directory', dir: templateDir, cleanup: noop }, options.subdir);
   }
   const url = expandShorthand(source);
   const shown = redactUrl(source);
@@ -132,7 +146,7 @@ export async function resolveTemplate(source: string, options: { ref?: string | 
     await cloneTemplate(url, tmp, options.ref, options.signal);
     const templateDir = options.subdir ? path.resolve(tmp, options.subdir) : tmp;
     ensureSubdir(templateDir, tmp, options.subdir);
-    return { source: shown, kind: 'git', dir: templateDir, manifest: await readManifest(templateDir, shown), cleanup };
+    return await describeTemplate({ source: shown, kind: 'git', dir: templateDir, cleanup }, options.subdir);
   } catch (error) {
     await cleanup();
     throw error;

@@ -133,6 +133,12 @@ function parseTemplateVariable(variable: TemplateVariable, raw: unknown): Parsed
       const text = String(raw);
       return variable.choices?.includes(text) ? { ok: true, value: text } : { ok: false, problem: `must be one of ${(variable.choices ?? []).join(', ')}` };
     }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+      const outside = variable.choices ? items.filter((i) => !variable.choices?.includes(i)) : [];
+      if (outside.length > 0) return { ok: false, problem: `${outside.join(', ')}: each must be one of ${(variable.choices ?? []).join(', ')}` };
+      return { ok: true, value: items };
+    }
     case 'json': {
       if (typeof raw !== 'string') return { ok: true, value: raw };
       try {
@@ -151,6 +157,7 @@ function parseTemplateVariable(variable: TemplateVariable, raw: unknown): Parsed
 
 function defaultText(value: unknown): string | undefined {
   if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.join(', ');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
@@ -180,7 +187,7 @@ export async function loadValuesFile(file: string): Promise<Record<string, unkno
  * Resolves every value: flag → values file → environment → prompt (interactive only) → default
  * (with --yes). Values still missing are reported together, each with the flag that sets it.
  */
-export async function resolveValues(sources: ValueSources, templateVariables: TemplateVariable[]): Promise<ScaffoldValues> {
+export async function resolveValues(sources: ValueSources, templateVariables: TemplateVariable[], options: { alsoKnown?: string[] } = {}): Promise<ScaffoldValues> {
   const resolved: Record<string, unknown> = {};
   const missing: string[] = [];
   const { prompter, yes } = sources;
@@ -247,34 +254,16 @@ export async function resolveValues(sources: ValueSources, templateVariables: Te
     missing.push('--selector or --target-ref');
   }
 
-  const extra: Record<string, unknown> = {};
+  const extra = await resolveTemplateVariables(sources, templateVariables, missing);
   const sets = (sources.flags.set ?? {}) as Record<string, string>;
-  for (const variable of templateVariables) {
-    let raw: unknown = sets[variable.name] ?? fromFile[variable.name];
-    if (raw === undefined && prompter) {
-      raw = await promptTemplateVariable(prompter, variable);
-    }
-    if (raw === undefined && variable.default !== undefined && (yes || prompter)) raw = variable.default;
-    if (raw === undefined) {
-      missing.push(`--set ${variable.name}=…`);
-      continue;
-    }
-    const parsed = parseTemplateVariable(variable, raw);
-    if (!parsed.ok) throw new CliError('INVALID_VALUE', `template variable ${variable.name} ${parsed.problem}`, { hint: `fix --set ${variable.name}=…` });
-    extra[variable.name] = parsed.value;
-  }
-  const unknownSets = Object.keys(sets).filter((key) => !templateVariables.some((v) => v.name === key));
+  const known = [...templateVariables.map((v) => v.name), ...(options.alsoKnown ?? [])];
+  const unknownSets = Object.keys(sets).filter((key) => !known.includes(key));
   if (unknownSets.length > 0) {
     throw new CliError('INVALID_VALUE', `--set ${unknownSets.join(', ')}: the template declares no such variable`, {
-      hint: `its variables: ${templateVariables.map((v) => v.name).join(', ') || '(none)'}; see --list-templates`,
+      hint: `its variables: ${known.join(', ') || '(none)'}; see --list-templates`,
     });
   }
-
-  if (missing.length > 0) {
-    throw new CliError('MISSING_VALUES', `not running interactively, and no value was given for ${missing.join(', ')}`, {
-      hint: 'pass the flags, a --values file, or --yes to accept the defaults',
-    });
-  }
+  throwIfMissing(missing);
   const values: ScaffoldValues = {
     name: resolved.name as string,
     namespace: resolved.namespace as string,
@@ -292,6 +281,40 @@ export async function resolveValues(sources: ValueSources, templateVariables: Te
     throw new CliError('INVALID_VALUE', 'a WasmPlugin takes a selector or a targetRef, not both', { hint: 'pass only one of --selector and --target-ref' });
   }
   return values;
+}
+
+/** Fails with every value that is still missing, each named by the flag that sets it. */
+export function throwIfMissing(missing: string[]): void {
+  if (missing.length > 0) {
+    throw new CliError('MISSING_VALUES', `not running interactively, and no value was given for ${missing.join(', ')}`, {
+      hint: 'pass the flags, a --values file, or --yes to accept the defaults',
+    });
+  }
+}
+
+/**
+ * A template's own variables: `--set` → values file → prompt (interactive only) → default (with
+ * --yes, or as the prompt's answer). What is still missing is appended to `missing`.
+ */
+export async function resolveTemplateVariables(sources: ValueSources, variables: TemplateVariable[], missing: string[]): Promise<Record<string, unknown>> {
+  const extra: Record<string, unknown> = {};
+  const sets = (sources.flags.set ?? {}) as Record<string, string>;
+  const fromFile = sources.valuesFile ?? {};
+  for (const variable of variables) {
+    let raw: unknown = sets[variable.name] ?? fromFile[variable.name];
+    if (raw === undefined && sources.prompter) {
+      raw = await promptTemplateVariable(sources.prompter, variable);
+    }
+    if (raw === undefined && variable.default !== undefined && (sources.yes || sources.prompter)) raw = variable.default;
+    if (raw === undefined) {
+      missing.push(`--set ${variable.name}=…`);
+      continue;
+    }
+    const parsed = parseTemplateVariable(variable, raw);
+    if (!parsed.ok) throw new CliError('INVALID_VALUE', `template variable ${variable.name} ${parsed.problem}`, { hint: `fix --set ${variable.name}=…` });
+    extra[variable.name] = parsed.value;
+  }
+  return extra;
 }
 
 async function promptBuiltin(prompter: Prompter, variable: BuiltinVariable, fallback: unknown, cwd: string): Promise<unknown> {
@@ -331,7 +354,7 @@ async function promptTemplateVariable(prompter: Prompter, variable: TemplateVari
   }
   const def = defaultText(variable.default);
   return prompter.text({
-    message: variable.prompt,
+    message: variable.type === 'list' ? `${variable.prompt} (comma-separated${variable.choices ? `: ${variable.choices.join(', ')}` : ''})` : variable.prompt,
     ...(def !== undefined ? { default: def } : {}),
     validate: (value) => {
       const parsed = parseTemplateVariable(variable, value);

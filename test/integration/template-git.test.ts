@@ -84,7 +84,7 @@ describe('templates from git and directories', () => {
     [['--ref', 'no-such-tag', '--subdir', 'istio'], /git ref "no-such-tag" does not exist/],
     [['--ref', 'deadbeef00', '--subdir', 'istio'], /git ref "deadbeef00" does not exist/],
     [['--subdir', 'nowhere'], /--subdir nowhere does not exist/],
-    [[], /has no template\.json/],
+    [[], /has no template\.json or cargo-generate\.toml at its root, but templates in istio/],
     [['--subdir', 'istio', '--set', 'owner=UP'], /owner must match/],
   ])('%j fails with a clear error and leaves nothing', async (extra, message) => {
     const r = await create(['bad-git', '--template', repoUrl, ...extra, '--yes']);
