@@ -41,6 +41,9 @@ export function registerServe(program: Command): void {
     .option('--watch', 'rebuild and reload the project\'s plugin when its sources change (the listener stays up)')
     .option('--stats-listen <host:port>', 'where the Prometheus stats endpoint listens (default: a free port on the listen host)')
     .option('--log-level <level>', 'lowest plugin log level shown: trace, debug, info, warn, error, critical', 'info')
+    .option('--trace <file>', 'also append every exchange\'s trace to FILE as JSON Lines (format: docs/trace-format.md; replay it with `istio-wasm replay FILE`)')
+    .option('--no-trace', 'record nothing (no timeline page, no trace file)')
+    .option('--trace-secrets', 'keep credential-looking header values (authorization, cookie, x-api-key…) in traces instead of masking them')
     .addHelpText(
       'after',
       [
@@ -51,6 +54,11 @@ export function registerServe(program: Command): void {
         "      --plugin-config '{\"authCluster\":\"outbound|8080||auth\"}' --cluster 'outbound|8080||auth=http://127.0.0.1:9000'",
         '  $ istio-wasm serve --manifest authn.yaml --manifest stats.yaml --upstream http://127.0.0.1:3000 --explain-order',
         '  $ curl -i http://127.0.0.1:8080/v2/things',
+        '  $ istio-wasm serve --upstream http://127.0.0.1:3000 --trace traces.jsonl   # then open the ui: line, and later',
+        '  $ istio-wasm replay traces.jsonl                                          # did my change alter any exchange?',
+        '',
+        'The admin listener (the stats: line) also serves a live timeline of the last 200 exchanges at /ui/:',
+        'each plugin\'s callbacks and host calls, header diffs per phase, logs, callouts and trap stacks.',
       ].join('\n'),
     )
     .action(async (flags: ServeFlags) => {
@@ -66,6 +74,8 @@ export function registerServe(program: Command): void {
       const handle = await startServe(config, { onEvent: printEvent, signal });
       for (const [i, p] of handle.order.entries()) info(`plugin ${i + 1}: ${p.name} (root id ${p.rootId || '""'}, ${p.failStrategy}) from ${p.source}`);
       info(`stats: ${handle.statsUrl}`);
+      if (handle.uiUrl) info(`ui: ${handle.uiUrl}`);
+      if (config.traceFile) info(`trace: appending every exchange to ${config.traceFile}${config.traceSecrets ? ' (secrets kept)' : ''}`);
       success(`serving on ${handle.url} -> ${config.upstream.href}${config.watch ? ' (watching sources)' : ''}`);
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();

@@ -1,5 +1,6 @@
 import type { BodyBuffer } from './buffers.js';
 import type { HeaderMap } from './header-map.js';
+import type { StreamTrace } from './trace/stream-trace.js';
 
 /** What the ABI functions see of an HTTP stream context (implemented by HttpStream). */
 export interface StreamContext {
@@ -16,6 +17,8 @@ export interface StreamContext {
    * (e.g. in a headers callback), where Envoy has no body buffer.
    */
   liveBody(side: 'request' | 'response'): BodyBuffer | undefined;
+  /** Where this stream's callbacks and host calls are recorded, when the exchange is traced. */
+  readonly trace?: StreamTrace | undefined;
   /** proxy_continue_stream(HTTP_REQUEST | HTTP_RESPONSE). */
   resume(streamType: number): number;
   /** proxy_close_stream: the stream is reset. */

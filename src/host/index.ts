@@ -19,3 +19,4 @@ export { HttpStream, type StepOutcome, type StreamInfo } from './stream.js';
 export type { LocalResponse } from './contexts.js';
 export { Plugin, createHostEnvironment, logLevelName, type PluginOptions, type HostEnvironment } from './plugin.js';
 export { Chain, localResponseMessage, type ChainOutcome, type DataOutcome, type MaybePromise } from './chain.js';
+export * from './trace/index.js';

@@ -7,6 +7,7 @@ import { compilePluginModule, type PluginModule } from './module.js';
 import { istioNodeProperties, mergeProperties, type PropertyTree } from './properties.js';
 import { HttpStream, type StreamInfo } from './stream.js';
 import { PluginTrap, PluginVm, type LogEntry } from './vm.js';
+import type { StreamTrace } from './trace/stream-trace.js';
 import type { GrpcCallRequest, GrpcStreamRequest, HttpCallDispatcher, HttpCallRequest } from './http-calls.js';
 
 /** What VMs on one host share: shared data and queues (per vm_id), as one Envoy process. */
@@ -52,6 +53,11 @@ export interface PluginOptions {
   onHttpCall?: (request: HttpCallRequest) => void;
   onGrpcCall?: (request: GrpcCallRequest) => void;
   onGrpcStream?: (request: GrpcStreamRequest) => void;
+  /**
+   * Record each traced stream (newStream with a StreamTrace): callbacks, host calls, callouts, traps.
+   * Without it a VM pays nothing for tracing, and traces only see the plugin from outside.
+   */
+  trace?: boolean;
   /** The plugin failed (configure refused, or a trap): reported once per failure. */
   onFailure?: (error: PluginTrap | Error) => void;
 }
@@ -124,14 +130,19 @@ export class Plugin {
     return this.failure !== undefined;
   }
 
-  /** A new HTTP stream through this plugin. Call finish() on it when the exchange is over. */
-  newStream(info?: StreamInfo): HttpStream {
+  /** Whether streams of this plugin record host calls into their traces (PluginOptions.trace). */
+  get tracing(): boolean {
+    return this.#options.trace === true;
+  }
+
+  /** A new HTTP stream through this plugin, recorded into `trace` when given. Call finish() on it when the exchange is over. */
+  newStream(info?: StreamInfo, trace?: StreamTrace): HttpStream {
     if (this.failure && this.failStrategy === 'FAIL_RELOAD') this.#startVm();
     const bufferLimit = this.#options.bufferLimit ?? 1024 * 1024;
     if (this.failure || !this.#vm) {
-      return new HttpStream({ vm: undefined, mode: this.failStrategy === 'FAIL_OPEN' ? 'bypass' : 'reject', failStrategy: this.failStrategy, bufferLimit, info });
+      return new HttpStream({ vm: undefined, mode: this.failStrategy === 'FAIL_OPEN' ? 'bypass' : 'reject', failStrategy: this.failStrategy, bufferLimit, info, trace });
     }
-    return new HttpStream({ vm: this.#vm, mode: 'active', failStrategy: this.failStrategy, bufferLimit, info, onTrap: this.#onStreamTrap });
+    return new HttpStream({ vm: this.#vm, mode: 'active', failStrategy: this.failStrategy, bufferLimit, info, onTrap: this.#onStreamTrap, trace });
   }
 
   /** Notes a failure seen by a stream (its callback trapped). */
@@ -181,6 +192,7 @@ export class Plugin {
         onGrpcCall: o.onGrpcCall,
         onGrpcStream: o.onGrpcStream,
         callbackTimeoutMs: o.callbackTimeoutMs,
+        trace: o.trace,
         onFailure: (error) => this.#fail(error),
       });
     } catch (error) {

@@ -4,6 +4,7 @@ import { HeaderMap } from './header-map.js';
 import { lookupProperty, type PropertyTree } from './properties.js';
 import { PluginTrap, type PluginVm } from './vm.js';
 import type { LocalResponse, StreamContext } from './contexts.js';
+import type { StreamTrace } from './trace/stream-trace.js';
 
 /**
  * What a stream step asks of the proxy driving it:
@@ -54,6 +55,8 @@ export class HttpStream implements StreamContext {
   closed = false;
   /** Why the plugin was bypassed or failed this stream, when it was. */
   failure: PluginTrap | undefined;
+  /** Where the plugin's callbacks and host calls for this stream are recorded (traced exchanges). */
+  readonly trace: StreamTrace | undefined;
 
   #vm: PluginVm | undefined;
   #mode: 'active' | 'bypass' | 'reject';
@@ -82,7 +85,11 @@ export class HttpStream implements StreamContext {
     info?: StreamInfo | undefined;
     /** Told when a callback of this stream traps (the plugin then fails as a whole). */
     onTrap?: (error: PluginTrap) => void;
+    /** Records this stream (the VM must have been started with tracing on for host calls to show). */
+    trace?: StreamTrace | undefined;
   }) {
+    this.trace = options.trace;
+    options.trace?.attach(this);
     this.#onTrapHook = options.onTrap;
     this.#vm = options.vm;
     this.#mode = options.vm ? options.mode : options.mode === 'active' ? 'bypass' : options.mode;
@@ -162,15 +169,19 @@ export class HttpStream implements StreamContext {
     this.#settle({ kind: 'closed' });
     const vm = this.#vm;
     this.#vm = undefined;
-    if (!vm || this.id === 0) return;
-    if (this.#mode !== 'active') {
-      vm.dropStream(this.id);
-      return;
-    }
     try {
-      vm.finishStream(this.id);
-    } catch (error) {
-      this.#onTrap(error);
+      if (!vm || this.id === 0) return;
+      if (this.#mode !== 'active') {
+        vm.dropStream(this.id);
+        return;
+      }
+      try {
+        vm.finishStream(this.id);
+      } catch (error) {
+        this.#onTrap(error);
+      }
+    } finally {
+      this.trace?.detach();
     }
   }
 
@@ -228,7 +239,7 @@ export class HttpStream implements StreamContext {
 
   #step(side: Side, callback: string, a: number, b: number): StepOutcome {
     if (this.closed) return { kind: 'closed' };
-    if (this.#mode === 'bypass') return CONTINUE;
+    if (this.#mode === 'bypass') return this.#bypassed();
     if (this.#mode === 'reject') return this.#rejected();
     const vm = this.#vm;
     if (!vm) return CONTINUE;
@@ -254,6 +265,7 @@ export class HttpStream implements StreamContext {
       const status = side === 'request' ? 413 : 500;
       const text = side === 'request' ? 'Payload Too Large' : 'Internal Server Error';
       this.localResponse = { status, details: side === 'request' ? 'request_payload_too_large' : 'response_payload_too_large', headers: [['content-type', 'text/plain']], body: new TextEncoder().encode(text), grpcStatus: -1 };
+      this.trace?.note(`the host answered ${status}: the ${side} body passed the buffer limit of ${this.#bufferLimit} bytes`);
       return { kind: 'local', response: this.localResponse };
     }
     this.#setLiveBody(side, true);
@@ -287,6 +299,7 @@ export class HttpStream implements StreamContext {
   /** A trap while this stream runs: the fail strategy decides what the stream sees. */
   #onTrap(error: unknown): StepOutcome {
     this.failure = error instanceof PluginTrap ? error : new PluginTrap('callback', error);
+    this.trace?.note(`plugin failed (${this.#failStrategy}): ${this.failure.message}`);
     if (this.#vm && this.id) this.#vm.dropStream(this.id);
     this.#vm = undefined;
     const hook = this.#onTrapHook;
@@ -305,7 +318,13 @@ export class HttpStream implements StreamContext {
     return outcome;
   }
 
+  #bypassed(): StepOutcome {
+    if (this.trace && !this.trace.plugin.note) this.trace.note('bypassed: the plugin is failed (FAIL_OPEN)');
+    return CONTINUE;
+  }
+
   #rejected(): StepOutcome {
+    if (!this.localResponse) this.trace?.note('the plugin is failed: the host answered 503 (wasm_fail_stream)');
     // Envoy fails a stream whose plugin is broken with 503 (response code details "wasm_fail_stream").
     this.localResponse ??= { status: 503, details: 'wasm_fail_stream', headers: [['content-type', 'text/plain']], body: new TextEncoder().encode('plugin failed\n'), grpcStatus: -1 };
     return { kind: 'local', response: this.localResponse };

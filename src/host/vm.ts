@@ -13,6 +13,11 @@ import type { CallResponseView, StreamContext } from './contexts.js';
 import { grpcServiceCluster, type GrpcCallRequest, type GrpcCallResponse, type GrpcStreamConnection, type GrpcStreamRequest, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse } from './http-calls.js';
 import { Script, createContext, type Context } from 'node:vm';
 import { messageOf } from '../errors.js';
+import { traceImports } from './trace/traced-imports.js';
+import { traceBody } from './trace/body.js';
+import { codeMap, functionNames, type CodeMap } from './trace/wasm-stack.js';
+import { EXCHANGE_BODY_LIMIT } from './trace/format.js';
+import type { StreamTrace } from './trace/stream-trace.js';
 
 export interface LogEntry {
   level: number;
@@ -47,6 +52,11 @@ export interface VmSettings {
    * clear error instead of hanging. Costs a few microseconds per call, so serve leaves it off.
    */
   callbackTimeoutMs?: number | undefined;
+  /**
+   * Record what the plugin does into the trace of each stream (StreamContext.trace): callbacks, host
+   * calls, callouts, traps. Off, the VM pays nothing for it.
+   */
+  trace?: boolean | undefined;
   /** Called when the VM traps outside any stream call (tick, http call response, queue). */
   onFailure: (error: PluginTrap) => void;
 }
@@ -106,6 +116,17 @@ export class PluginVm implements AbiHost {
   #stopped = false;
   #queueListener = (id: number) => this.#onQueueReady(id);
 
+  /** The trace of the callback running now (host calls are recorded into it). */
+  traceSink: StreamTrace | undefined;
+  readonly #tracing: boolean;
+  #module: PluginModule;
+  #names: Map<number, string> | undefined;
+  #code: CodeMap | undefined;
+  /** Traces that made a callout, by token: its answer's callbacks are recorded there. */
+  #owners: Map<number, StreamTrace> | undefined;
+  /** The trace a root-context callback (callout answer) belongs to while it runs. */
+  #rootOwner: StreamTrace | undefined;
+
   #limited: { context: Context & { fn?: Exported; args?: number[] }; script: Script } | undefined;
 
   constructor(plugin: PluginModule, settings: VmSettings) {
@@ -118,6 +139,8 @@ export class PluginVm implements AbiHost {
     this.queues = settings.queues;
     this.logLevel = settings.logLevel;
     this.#effective = this.rootContextId;
+    this.#tracing = settings.trace === true;
+    this.#module = plugin;
     const wasi = wasiImports({
       memory: () => this.mem,
       env: settings.env,
@@ -125,7 +148,8 @@ export class PluginVm implements AbiHost {
       writeLine: (fd, line) => this.log(fd === 1 ? LogLevel.info : LogLevel.error, line),
       error: (message) => this.log(LogLevel.trace, message),
     });
-    const importObject: WebAssembly.Imports = { env: envImports(this) };
+    const env = envImports(this);
+    const importObject: WebAssembly.Imports = { env: this.#tracing ? traceImports(env, this) : env };
     for (const name of wasiModuleNames) importObject[name] = wasi;
     const instance = new WebAssembly.Instance(plugin.module, importObject);
     for (const [name, value] of Object.entries(instance.exports)) {
@@ -163,6 +187,44 @@ export class PluginVm implements AbiHost {
    * VM failed and throws PluginTrap.
    */
   call(name: string, contextId: number, ...args: number[]): number {
+    if (this.#tracing) return this.#traced(name, contextId, args, () => this.#call(name, contextId, args));
+    return this.#call(name, contextId, args);
+  }
+
+  /** Runs a callback with its trace (the stream's, or for a root callback the trace that caused it) recording. */
+  #traced(name: string, contextId: number, args: number[], run: () => number): number {
+    const sink = contextId === this.rootContextId ? this.#rootOwner : this.#streams.get(contextId)?.trace;
+    if (!sink || this.failure || !(name in this.#exports)) return run();
+    const previous = this.traceSink;
+    this.traceSink = sink;
+    if (!sink.names) {
+      sink.names = this.#names ??= functionNames(this.#module.module);
+      const bytes = this.#module.bytes;
+      const imported = this.#module.imports.filter((i) => i.kind === 'function').length;
+      sink.code = this.#code ??= bytes ? codeMap(bytes, imported) : undefined;
+    }
+    const cb = sink.enter(name, contextId, contextId === args[0] ? args.slice(1) : args);
+    try {
+      const result = run();
+      sink.exit(cb, result, this.#memoryBytes());
+      return result;
+    } catch (error) {
+      sink.exit(cb, undefined, this.#memoryBytes(), error);
+      throw error;
+    } finally {
+      this.traceSink = previous;
+    }
+  }
+
+  #memoryBytes(): number {
+    try {
+      return this.mem.size;
+    } catch {
+      return 0;
+    }
+  }
+
+  #call(name: string, contextId: number, args: number[]): number {
     if (this.failure) throw this.failure;
     const fn = this.#exports[name];
     if (!fn) return 0;
@@ -200,10 +262,15 @@ export class PluginVm implements AbiHost {
    * set it takes the general path.
    */
   callStream(name: string, contextId: number, a: number, b: number): number {
+    if (this.#tracing) return this.#traced(name, contextId, [a, b], () => this.#callStream(name, contextId, a, b));
+    return this.#callStream(name, contextId, a, b);
+  }
+
+  #callStream(name: string, contextId: number, a: number, b: number): number {
     if (this.failure) throw this.failure;
     const fn = this.#exports[name];
     if (!fn) return 0;
-    if (this.settings.callbackTimeoutMs !== undefined && this.settings.callbackTimeoutMs > 0) return this.call(name, contextId, contextId, a, b);
+    if (this.settings.callbackTimeoutMs !== undefined && this.settings.callbackTimeoutMs > 0) return this.#call(name, contextId, [contextId, a, b]);
     const previous = this.#effective;
     this.#effective = contextId;
     this.#depth++;
@@ -352,6 +419,11 @@ export class PluginVm implements AbiHost {
     const request: HttpCallRequest = { token, cluster, headers: headers.map(([k, v]) => [k.toLowerCase(), v]), body, trailers, timeoutMs };
     const controller = new AbortController();
     this.#pendingCalls.set(token, controller);
+    const sink = this.traceSink;
+    if (sink) {
+      sink.callout({ kind: 'http', token, cluster, t: sink.now(), request: { headers: request.headers, body: traceBody(body, EXCHANGE_BODY_LIMIT), timeoutMs } });
+      (this.#owners ??= new Map()).set(token, sink);
+    }
     this.settings.onHttpCall?.(request);
     let answer: Promise<HttpCallResponse>;
     try {
@@ -374,6 +446,11 @@ export class PluginVm implements AbiHost {
     const request: GrpcCallRequest = { token, cluster, service, method, initialMetadata: metadata, message, timeoutMs };
     const controller = new AbortController();
     this.#pendingCalls.set(token, controller);
+    const sink = this.traceSink;
+    if (sink) {
+      sink.callout({ kind: 'grpc', token, cluster, t: sink.now(), request: { headers: metadata, body: traceBody(message, EXCHANGE_BODY_LIMIT), timeoutMs, service, method } });
+      (this.#owners ??= new Map()).set(token, sink);
+    }
     this.settings.onGrpcCall?.(request);
     void grpc
       .call(this.settings.dispatcher, request, controller.signal)
@@ -430,6 +507,11 @@ export class PluginVm implements AbiHost {
       event();
     };
     const live = () => this.#grpcStreams.get(token) === state && state !== undefined && !state.remoteClosed && !this.#stopped && !this.failure;
+    const sink = this.traceSink;
+    if (sink) {
+      sink.callout({ kind: 'grpc-stream', token, cluster, t: sink.now(), request: { headers: metadata, body: traceBody(new Uint8Array(0), 0), service, method } });
+      (this.#owners ??= new Map()).set(token, sink);
+    }
     this.settings.onGrpcStream?.(request);
     const connection = open.call(this.settings.dispatcher, request, {
       initialMetadata: (md) => deliver(() => {
@@ -449,7 +531,10 @@ export class PluginVm implements AbiHost {
         state.remoteClosed = true;
         if (state.localClosed) this.#grpcStreams.delete(token);
         this.lastStatus = { code: status, message: message ?? '' };
-        this.#callAsync('proxy_on_grpc_close', root, token, status);
+        const owner = this.#owners?.get(token);
+        this.#owners?.delete(token);
+        owner?.calloutResponse(token, { headers: [], body: { size: 0 }, status });
+        this.#asOwner(owner, () => this.#callAsync('proxy_on_grpc_close', root, token, status));
       }),
     });
     state = { connection, localClosed: false, remoteClosed: false, queue: pendingEvents };
@@ -485,14 +570,34 @@ export class PluginVm implements AbiHost {
   #grpcCallback(view: NonNullable<PluginVm['grpcView']>, name: string, token: number, size: number): void {
     this.grpcView = view;
     try {
-      this.#callAsync(name, this.rootContextId, token, size);
+      this.#asOwner(this.#owners?.get(token), () => this.#callAsync(name, this.rootContextId, token, size));
     } finally {
       this.grpcView = undefined;
     }
   }
 
+  /** Runs a root-context callback recorded into the trace of the stream that caused it. */
+  #asOwner(owner: StreamTrace | undefined, run: () => void): void {
+    if (!owner) return run();
+    const previous = this.#rootOwner;
+    this.#rootOwner = owner;
+    try {
+      run();
+    } finally {
+      this.#rootOwner = previous;
+    }
+  }
+
   #deliverGrpcResponse(token: number, response: GrpcCallResponse): void {
+    const owner = this.#owners?.get(token);
+    this.#owners?.delete(token);
     if (!this.#pendingCalls.delete(token) || this.#stopped || this.failure) return;
+    const first = response.messages?.[0];
+    owner?.calloutResponse(token, { headers: response.initialMetadata ?? [], body: traceBody(first ?? new Uint8Array(0), EXCHANGE_BODY_LIMIT), ...(response.trailingMetadata ? { trailers: response.trailingMetadata } : {}), status: response.status });
+    this.#asOwner(owner, () => this.#grpcResponse(token, response));
+  }
+
+  #grpcResponse(token: number, response: GrpcCallResponse): void {
     const root = this.rootContextId;
     try {
       if (response.initialMetadata && response.initialMetadata.length > 0) {
@@ -516,7 +621,20 @@ export class PluginVm implements AbiHost {
   }
 
   #deliverCallResponse(token: number, response: HttpCallResponse): void {
+    const owner = this.#owners?.get(token);
+    this.#owners?.delete(token);
     if (!this.#pendingCalls.delete(token) || this.#stopped || this.failure) return;
+    owner?.calloutResponse(token, {
+      headers: response.headers,
+      body: traceBody(response.body ?? new Uint8Array(0), EXCHANGE_BODY_LIMIT),
+      ...(response.trailers && response.trailers.length > 0 ? { trailers: response.trailers } : {}),
+      ...(response.headers.length === 0 ? { failed: true } : {}),
+    });
+    if (owner) return this.#asOwner(owner, () => this.#callResponse(token, response));
+    this.#callResponse(token, response);
+  }
+
+  #callResponse(token: number, response: HttpCallResponse): void {
     const view: CallResponseView = {
       headers: new HeaderMap(response.headers),
       body: new BodyBuffer(),

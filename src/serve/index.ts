@@ -8,6 +8,8 @@ import { nodeMaxHeaderSize, refuseRequestHeaders, requestHeadersOverLimit } from
 import { proxyHandler } from './proxy.js';
 import { prometheusText, statsServer } from './stats.js';
 import { buildForWatch, watchSources } from './watch.js';
+import { TraceStore } from './trace-store.js';
+import { uiRoutes } from './ui/routes.js';
 import type { ServeConfig } from './options.js';
 
 export { resolveServeConfig, readManifest, readPluginConfig, parseHostPort, type ServeConfig, type ServeFlags } from './options.js';
@@ -23,6 +25,10 @@ export type ServeEvent =
 export interface ServeHandle {
   url: string;
   statsUrl: string;
+  /** The timeline page (undefined with --no-trace). */
+  uiUrl: string | undefined;
+  /** The exchanges recorded (undefined with --no-trace). */
+  traces: TraceStore | undefined;
   /** The chain as loaded, in order. */
   order: PluginSpec[];
   /** Reloads the project's module (what --watch does after a rebuild). */
@@ -51,6 +57,7 @@ async function loadSpec(spec: PluginSpec, config: ServeConfig, env: ReturnType<t
     environment: env,
     dispatcher: urlClusters(config.clusters),
     autoTick: true,
+    trace: config.trace,
     onLog: (e: LogEntry) => onEvent({ type: 'log', plugin: e.plugin, level: logLevelName(e.level), contextId: e.contextId, message: e.message }),
     onFailure: (error) => onEvent({ type: 'plugin-failed', plugin: spec.name, message: error.message, strategy: spec.failStrategy }),
   });
@@ -95,7 +102,9 @@ export async function startServe(config: ServeConfig, options: { onEvent: (e: Se
     if (p.failed) onEvent({ type: 'plugin-failed', plugin: p.name, message: p.failure?.message ?? 'failed', strategy: order[i]?.failStrategy ?? 'FAIL_CLOSE' });
   }
   const served = { requests: 0 };
-  const handler = proxyHandler({ upstream: config.upstream, plugins: () => plugins, onError: (message) => onEvent({ type: 'error', message }) });
+  const traces = config.trace ? new TraceStore({ capacity: 200, secrets: config.traceSecrets }) : undefined;
+  if (traces && config.traceFile) await traces.appendTo(config.traceFile);
+  const handler = proxyHandler({ upstream: config.upstream, plugins: () => plugins, onError: (message) => onEvent({ type: 'error', message }), ...(traces ? { traces } : {}) });
   // maxHeadersCount 0: node would drop headers past 2000 silently; the Envoy limits below decide.
   const server = http.createServer({ maxHeaderSize: nodeMaxHeaderSize }, (req, res) => {
     served.requests++;
@@ -108,7 +117,7 @@ export async function startServe(config: ServeConfig, options: { onEvent: (e: Se
   });
   server.maxHeadersCount = 0;
   server.keepAliveTimeout = 5000;
-  const stats = statsServer(() => prometheusText(plugins, served));
+  const stats = statsServer(() => prometheusText(plugins, served), traces ? uiRoutes(traces) : undefined);
   const address = await listen(server, config.host, config.port);
   let statsAddress: AddressInfo;
   try {
@@ -167,10 +176,13 @@ export async function startServe(config: ServeConfig, options: { onEvent: (e: Se
     server.closeIdleConnections();
     const closing = Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => stats.close(() => r()))]);
     setTimeout(() => server.closeAllConnections(), 2000).unref();
+    // The page's event streams never end on their own.
+    stats.closeAllConnections();
     await closing;
     plugins.forEach((p) => p.close());
+    await traces?.close();
   };
   options.signal?.addEventListener('abort', () => void close(), { once: true });
 
-  return { url: urlOf(address), statsUrl: `${urlOf(statsAddress)}/stats/prometheus`, order, reload, close };
+  return { url: urlOf(address), statsUrl: `${urlOf(statsAddress)}/stats/prometheus`, uiUrl: traces ? `${urlOf(statsAddress)}/ui/` : undefined, traces, order, reload, close };
 }

@@ -21,6 +21,9 @@ export interface ServeFlags {
   watch?: boolean;
   statsListen?: string;
   logLevel?: string;
+  /** --trace FILE appends every exchange as JSON Lines; --no-trace (false) records nothing. */
+  trace?: string | boolean;
+  traceSecrets?: boolean;
 }
 
 export interface ServeConfig {
@@ -34,6 +37,12 @@ export interface ServeConfig {
   watch: boolean;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'critical';
   project: Project | undefined;
+  /** Record exchanges (the page, --trace FILE); false with --no-trace. */
+  trace: boolean;
+  /** Append every exchange to this JSON Lines file. */
+  traceFile: string | undefined;
+  /** Keep credential-looking header values in traces (--trace-secrets). */
+  traceSecrets: boolean;
 }
 
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
@@ -209,6 +218,8 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
   }
   const level = flags.logLevel ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'critical'].includes(level)) throw new CliError('BAD_FLAG', `--log-level must be trace, debug, info, warn, error or critical`);
+  if (flags.trace === false && flags.traceSecrets) throw new CliError('BAD_FLAG', '--trace-secrets needs tracing on; drop --no-trace');
+  if (flags.trace === '') throw new CliError('BAD_FLAG', '--trace needs a file, e.g. --trace traces.jsonl');
   return {
     plugins,
     upstream,
@@ -220,5 +231,8 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
     watch: Boolean(flags.watch),
     logLevel: level as ServeConfig['logLevel'],
     project,
+    trace: flags.trace !== false,
+    traceFile: typeof flags.trace === 'string' ? path.resolve(cwd, flags.trace) : undefined,
+    traceSecrets: Boolean(flags.traceSecrets),
   };
 }

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { Chain, HeaderMap, localResponseMessage, type ChainOutcome, type DataOutcome, type HttpStream, type LocalResponse, type MaybePromise, type Plugin } from '../host/index.js';
+import { Chain, HeaderMap, localResponseMessage, type ChainOutcome, type DataOutcome, type ExchangeRecorder, type HttpStream, type LocalResponse, type MaybePromise, type Plugin } from '../host/index.js';
+import { tapResponse, tapUpstreamRequest } from './record-taps.js';
 
 /** Hop-by-hop headers a proxy never forwards (RFC 9110 7.6.1), plus host (it travels as :authority). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
@@ -11,6 +12,8 @@ export interface ProxyOptions {
   /** The chain for a new request, in order (read on every request so reloads take effect). */
   plugins: () => Plugin[];
   onError?: (message: string) => void;
+  /** Records each exchange (serve's trace store); unset: nothing is recorded (--no-trace). */
+  traces?: { begin(plugins: readonly Plugin[]): ExchangeRecorder };
 }
 
 function requestHeaderMap(req: http.IncomingMessage, upstream: URL): HeaderMap {
@@ -138,6 +141,7 @@ class Exchange {
   #plugins: Plugin[] = [];
   #streams: HttpStream[] = [];
   #chain!: Chain;
+  #rec: ExchangeRecorder | undefined;
   #finished = false;
   #method: string;
   #headers!: HeaderMap;
@@ -203,6 +207,12 @@ class Exchange {
     this.#chain.finish();
     const plugins = this.#plugins;
     this.#streams.forEach((s, i) => plugins[i]?.noteStreamFailure(s));
+    this.#rec?.finish();
+  }
+
+  /** Who answered locally: the plugin at `by` in the chain, or the host. */
+  #noteLocal(local: LocalResponse, by: number | undefined): void {
+    this.#rec?.local(local, by === undefined ? 'host' : (this.#plugins[by]?.name ?? 'host'));
   }
 
   #start(): void {
@@ -217,8 +227,13 @@ class Exchange {
     };
     const plugins = this.#target.options.plugins();
     this.#plugins = plugins;
+    const rec = this.#target.options.traces?.begin(plugins);
+    this.#rec = rec;
     const streams: HttpStream[] = [];
-    for (const p of plugins) streams.push(p.newStream(info));
+    if (rec) {
+      tapResponse(this.#res, rec);
+      plugins.forEach((p, i) => streams.push(p.newStream(info, rec.streams[i])));
+    } else for (const p of plugins) streams.push(p.newStream(info));
     this.#streams = streams;
     this.#chain = new Chain(streams);
     this.#res.on('close', () => {
@@ -226,6 +241,7 @@ class Exchange {
       if (!this.#res.writableFinished) this.#upstreamReq?.destroy();
     });
     this.#headers = requestHeaderMap(req, this.#target.options.upstream);
+    rec?.request(this.#headers);
     this.#hasBody = requestHasBody(req);
     this.#then(this.#chain.requestHeaders(this.#headers, !this.#hasBody), (h) => this.#afterRequestHeaders(h));
   }
@@ -236,7 +252,10 @@ class Exchange {
   }
 
   #afterRequestHeaders(h: ChainOutcome): void {
-    if (h.kind === 'local') return this.#sendLocal(h.response);
+    if (h.kind === 'local') {
+      this.#noteLocal(h.response, h.by);
+      return this.#sendLocal(h.response);
+    }
     if (h.kind === 'closed') {
       this.#req.socket.destroy();
       return this.#finish();
@@ -280,6 +299,10 @@ class Exchange {
     // poison the kept-alive connection for the next client's request. node:http throws
     // ERR_HTTP_CONTENT_LENGTH_MISMATCH on the write, and the request is destroyed with its socket.
     (r as http.ClientRequest & { strictContentLength: boolean }).strictContentLength = true; // node >= 18.10; not in @types/node 20
+    if (this.#rec) {
+      this.#rec.upstreamRequest(headers);
+      tapUpstreamRequest(r, this.#rec);
+    }
     r.on('response', (answer: http.IncomingMessage) => this.#guard(() => this.#onAnswer(answer)));
     r.on('error', (error: NodeJS.ErrnoException) => this.#guard(() => this.#onAnswer(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination'))));
     return r;
@@ -289,8 +312,9 @@ class Exchange {
     const req = this.#req;
     const chain = this.#chain;
     for await (const chunk of req as AsyncIterable<Buffer>) {
+      this.#rec?.requestBody(chunk);
       const d = await chain.requestData(chunk, false);
-      if (d.kind === 'local') return this.#onAnswer(d.response);
+      if (d.kind === 'local') return this.#onAnswer(d.response, d.by);
       if (d.kind === 'closed') return void req.socket.destroy();
       if (d.data.byteLength > 0) {
         this.#upstreamReq ??= this.#open(undefined);
@@ -300,8 +324,9 @@ class Exchange {
     if (req.rawTrailers.length > 0) {
       // Envoy: the body ended without end of stream; the trailers end it (proxy_on_request_trailers).
       const trailers = trailerMap(req.rawTrailers);
+      this.#rec?.requestTrailers(trailers);
       const t = await chain.requestTrailers(trailers);
-      if (t.kind === 'local') return this.#onAnswer(t.response);
+      if (t.kind === 'local') return this.#onAnswer(t.response, t.by);
       if (t.kind === 'closed') return void req.socket.destroy();
       const held = chain.drainRequestBody();
       this.#upstreamReq ??= this.#open(undefined);
@@ -312,7 +337,7 @@ class Exchange {
       return;
     }
     const last = await chain.requestData(new Uint8Array(0), true);
-    if (last.kind === 'local') return this.#onAnswer(last.response);
+    if (last.kind === 'local') return this.#onAnswer(last.response, last.by);
     if (last.kind === 'closed') return void req.socket.destroy();
     if (this.#upstreamReq) this.#upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
     else {
@@ -322,15 +347,17 @@ class Exchange {
   }
 
   /** The upstream's response, or a local reply standing for it (upstream failure, a plugin's answer). */
-  #onAnswer(answer: http.IncomingMessage | LocalResponse): void {
+  #onAnswer(answer: http.IncomingMessage | LocalResponse, by?: number): void {
     if (this.#answered) return;
     this.#answered = true;
     if (!(answer instanceof http.IncomingMessage)) {
       this.#upstreamReq?.destroy();
+      this.#noteLocal(answer, by);
       return this.#sendLocal(answer);
     }
     this.#answer = answer;
     this.#resHeaders = responseHeaderMap(answer);
+    this.#rec?.upstreamResponse(answer.statusCode ?? 502, this.#resHeaders);
     const hasResBody = responseHasBody(this.#method, answer);
     this.#then(this.#chain.responseHeaders(this.#resHeaders, !hasResBody), (rh) => this.#afterResponseHeaders(rh, hasResBody));
   }
@@ -340,6 +367,7 @@ class Exchange {
     const res = this.#res;
     if (rh.kind === 'local') {
       answer.destroy();
+      this.#noteLocal(rh.response, rh.by);
       this.#localReply(rh.response);
       return this.#finish();
     }
@@ -392,6 +420,7 @@ class Exchange {
   }
 
   #onData(chunk: Buffer): void {
+    this.#rec?.upstreamResponseBody(chunk);
     if (this.#stopped) return;
     if (this.#busy || this.#queue.length > 0) {
       this.#queue.push(chunk);
@@ -450,7 +479,10 @@ class Exchange {
     const res = this.#res;
     if (d.kind !== 'continue') {
       this.#answer?.destroy();
-      if (d.kind === 'local' && !this.#headWritten) this.#localReply(d.response);
+      if (d.kind === 'local' && !this.#headWritten) {
+        this.#noteLocal(d.response, d.by);
+        this.#localReply(d.response);
+      }
       else res.destroy();
       return this.#stopBody();
     }
@@ -479,6 +511,7 @@ class Exchange {
     if (answer.complete && answer.rawTrailers.length > 0) {
       // Envoy: the body ended without end of stream; the trailers end it (proxy_on_response_trailers).
       const trailers = trailerMap(answer.rawTrailers);
+      this.#rec?.upstreamResponseTrailers(trailers);
       this.#then(this.#chain.responseTrailers(trailers), (o) => this.#afterResponseTrailers(o, trailers));
       return;
     }
@@ -495,6 +528,7 @@ class Exchange {
   #afterLastChunk(last: DataOutcome): void {
     const res = this.#res;
     if (last.kind === 'local' && !this.#headWritten) {
+      this.#noteLocal(last.response, last.by);
       this.#localReply(last.response);
       return this.#finish();
     }
@@ -514,6 +548,7 @@ class Exchange {
   #afterResponseTrailers(o: ChainOutcome, trailers: HeaderMap): void {
     const res = this.#res;
     if (o.kind === 'local' && !this.#headWritten) {
+      this.#noteLocal(o.response, o.by);
       this.#localReply(o.response);
       return this.#finish();
     }

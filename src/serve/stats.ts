@@ -13,14 +13,16 @@ export function prometheusText(plugins: Plugin[], served: { requests: number }):
   return `${toPrometheus(metrics)}${own.join('\n')}\n`;
 }
 
-export function statsServer(text: () => string): http.Server {
+/** The admin listener: Prometheus stats, and whatever `more` answers (the timeline page under /ui/). */
+export function statsServer(text: () => string, more?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean): http.Server {
   return http.createServer((req, res) => {
+    if (more?.(req, res)) return;
     if (req.url === '/stats/prometheus' || req.url === '/metrics' || req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(text());
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('try /stats/prometheus\n');
+    res.end('try /stats/prometheus (or /ui/ for the timeline page)\n');
   });
 }

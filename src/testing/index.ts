@@ -16,8 +16,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
   Chain,
+  ExchangeRecorder,
   HeaderMap,
   Plugin,
+  maskSecrets,
+  renderTrace,
   localResponseMessage,
   logLevelName,
   type FailStrategy,
@@ -34,9 +37,10 @@ import {
   type HttpStream,
   type LogLevelName,
   type PropertyTree,
+  type TraceExchange,
 } from '../host/index.js';
 
-export type { HeadersInit, LogLevelName, PropertyTree, FailStrategy };
+export type { HeadersInit, LogLevelName, PropertyTree, FailStrategy, TraceExchange };
 
 /** How a test answers an HTTP call: a response, or undefined / `{ fail: true }` for a failed call. */
 export interface CallAnswer {
@@ -110,6 +114,13 @@ export interface LoadPluginOptions {
    * and the plugin fails with "plugin trapped in <callback>: it ran longer than … ms".
    */
   callbackTimeoutMs?: number;
+  /**
+   * Record each exchange's trace (`exchange.trace`, printed by `exchange.assert` when an assertion
+   * fails). Default true; false for a plugin measured for speed.
+   */
+  trace?: boolean;
+  /** Keep credential-looking header values in printed traces (default: masked). */
+  traceSecrets?: boolean;
 }
 
 /** A request sent through the plugin. Pseudo-headers default to GET, /, example.com, http. */
@@ -330,13 +341,55 @@ export class TestExchange {
   readonly stream: HttpStream;
   #chain: Chain;
   #running: Promise<void> | undefined;
+  readonly #rec: ExchangeRecorder | undefined;
+  readonly #secrets: boolean;
 
   #settle: (e: TestExchange) => Promise<void>;
 
-  constructor(stream: HttpStream, settle: (e: TestExchange) => Promise<void>) {
+  /** @internal */
+  constructor(stream: HttpStream, settle: (e: TestExchange) => Promise<void>, rec?: ExchangeRecorder, secrets = false) {
     this.stream = stream;
     this.#chain = new Chain([stream]);
     this.#settle = settle;
+    this.#rec = rec;
+    this.#secrets = secrets;
+  }
+
+  /**
+   * What the plugin did in this exchange (docs/trace-format.md): every callback with its arguments,
+   * action and duration, every host call, callouts, traps with their Wasm stack. Undefined when the
+   * plugin was loaded with `trace: false`.
+   */
+  get trace(): TraceExchange | undefined {
+    return this.#rec?.snapshot();
+  }
+
+  /** The trace in readable form (credentials masked unless loaded with traceSecrets). */
+  traceText(): string {
+    const t = this.trace;
+    if (!t) return '(no trace: the plugin was loaded with trace: false)';
+    return renderTrace(this.#secrets ? t : maskSecrets(t));
+  }
+
+  /**
+   * Runs assertions about this exchange; when one fails, its error carries the exchange's trace, so
+   * the test output shows which callbacks ran, with which headers, and what the plugin did.
+   *
+   * ```ts
+   * await exchange.assert((e) => expect(e.response?.status).toBe(401));
+   * ```
+   */
+  async assert(check: (exchange: this) => void | Promise<void>): Promise<this> {
+    try {
+      await check(this);
+    } catch (error) {
+      if (error instanceof Error) {
+        error.message = `${error.message}\n\n${this.traceText()}`;
+        throw error;
+      }
+      throw new Error(`${String(error)}\n\n${this.traceText()}`);
+    }
+    return this;
   }
 
   /** Waits until the exchange cannot go on without the test (after answering calls by hand). */
@@ -373,6 +426,12 @@ export class TestExchange {
     }
     const body = bytes(request.body);
     const trailers = request.trailers ? new HeaderMap(request.trailers) : undefined;
+    const rec = this.#rec;
+    if (rec) {
+      rec.request(headers);
+      rec.requestBody(body);
+      if (trailers) rec.requestTrailers(trailers);
+    }
     const hasBody = body.byteLength > 0;
     let o = await this.#chain.requestHeaders(headers, !hasBody && !trailers);
     let forwarded: Uint8Array = new Uint8Array(0);
@@ -387,14 +446,21 @@ export class TestExchange {
     }
     if (o.kind === 'continue') {
       this.upstream = message(headers, forwarded, this.stream.requestTrailers);
+      if (rec) {
+        rec.upstreamRequest(headers);
+        rec.upstreamRequestBody(forwarded);
+        if (this.stream.requestTrailers) rec.upstreamRequestTrailers(this.stream.requestTrailers);
+      }
       this.state = 'upstream';
       return;
     }
     if (o.kind === 'closed') {
       this.state = 'closed';
       this.#chain.finish();
+      rec?.finish();
       return;
     }
+    rec?.local(o.response, o.response.details === 'wasm_fail_stream' || o.response.details.endsWith('payload_too_large') ? 'host' : this.stream.trace?.plugin.name ?? 'plugin');
     const local = localResponseMessage(o.response);
     this.response = await this.#runResponse(local.headers, local.body, undefined, { details: o.response.details, grpcStatus: o.response.grpcStatus });
     this.state = 'local';
@@ -405,6 +471,12 @@ export class TestExchange {
     if (this.state !== 'upstream') throw new Error(`respond() needs a request that reached the upstream; this exchange is ${this.state}`);
     const headers = new HeaderMap([[':status', String(init.status ?? 200)]]);
     for (const [k, v] of new HeaderMap(init.headers).pairs) headers.add(k, v);
+    const rec = this.#rec;
+    if (rec) {
+      rec.upstreamResponse(init.status ?? 200, headers);
+      rec.upstreamResponseBody(bytes(init.body));
+      if (init.trailers) rec.upstreamResponseTrailers(new HeaderMap(init.trailers));
+    }
     const response = await this.#runResponse(headers, bytes(init.body), init.trailers ? new HeaderMap(init.trailers) : undefined);
     this.response = response;
     this.state = 'done';
@@ -412,30 +484,45 @@ export class TestExchange {
   }
 
   async #runResponse(headers: HeaderMap, body: Uint8Array, trailers: HeaderMap | undefined, local?: TestResponse['local']): Promise<TestResponse> {
+    let response: TestResponse | undefined;
     try {
-      const hasBody = body.byteLength > 0;
-      let o = await this.#chain.responseHeaders(headers, !hasBody && !trailers);
-      let out: Uint8Array = new Uint8Array(0);
-      if (o.kind === 'continue' && hasBody) {
-        const d = await this.#chain.responseData(body, !trailers);
-        if (d.kind === 'continue') out = d.data;
-        else o = d;
-      }
-      if (o.kind === 'continue' && trailers) {
-        o = await this.#chain.responseTrailers(trailers);
-        if (o.kind === 'continue') out = concat(out, this.#chain.drainResponseBody());
-      }
-      if (o.kind === 'local') {
-        const replaced = localResponseMessage(o.response);
-        return { ...message(replaced.headers, replaced.body, undefined), status: o.response.status, local: { details: o.response.details, grpcStatus: o.response.grpcStatus } };
-      }
-      if (o.kind === 'closed') this.state = 'closed';
-      const status = Number(headers.get(':status') ?? 0);
-      return { ...message(headers, out, this.stream.responseTrailers), status, ...(local ? { local } : {}) };
+      response = await this.#responseSide(headers, body, trailers, local);
+      return response;
     } finally {
       this.#chain.finish();
+      const rec = this.#rec;
+      if (rec && response) {
+        if (response.local && !local) rec.local({ status: response.status, details: response.local.details, grpcStatus: response.local.grpcStatus, headers: [], body: new Uint8Array(0) }, this.stream.trace?.plugin.name ?? 'plugin');
+        rec.response(response.status, response.headerPairs);
+        rec.responseBody(response.bodyBytes);
+        if (Object.keys(response.trailers).length > 0) rec.responseTrailers(Object.entries(response.trailers));
+      }
+      rec?.finish();
     }
   }
+
+  async #responseSide(headers: HeaderMap, body: Uint8Array, trailers: HeaderMap | undefined, local?: TestResponse['local']): Promise<TestResponse> {
+    const hasBody = body.byteLength > 0;
+    let o = await this.#chain.responseHeaders(headers, !hasBody && !trailers);
+    let out: Uint8Array = new Uint8Array(0);
+    if (o.kind === 'continue' && hasBody) {
+      const d = await this.#chain.responseData(body, !trailers);
+      if (d.kind === 'continue') out = d.data;
+      else o = d;
+    }
+    if (o.kind === 'continue' && trailers) {
+      o = await this.#chain.responseTrailers(trailers);
+      if (o.kind === 'continue') out = concat(out, this.#chain.drainResponseBody());
+    }
+    if (o.kind === 'local') {
+      const replaced = localResponseMessage(o.response);
+      return { ...message(replaced.headers, replaced.body, undefined), status: o.response.status, local: { details: o.response.details, grpcStatus: o.response.grpcStatus } };
+    }
+    if (o.kind === 'closed') this.state = 'closed';
+    const status = Number(headers.get(':status') ?? 0);
+    return { ...message(headers, out, this.stream.responseTrailers), status, ...(local ? { local } : {}) };
+  }
+
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -463,6 +550,9 @@ export class TestPlugin {
   readonly propertiesRead: string[];
   #current: TestExchange | undefined;
   #autoAnswers = 0;
+  #exchanges = 0;
+  #trace = true;
+  #traceSecrets = false;
 
   /** @internal use loadPlugin */
   constructor(host: Plugin, logs: LogRecord[] = [], propertiesRead: string[] = []) {
@@ -561,6 +651,7 @@ export class TestPlugin {
       ...(options.bufferLimit !== undefined ? { bufferLimit: options.bufferLimit } : {}),
       logLevel: options.logLevel ?? 'trace',
       callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
+      trace: options.trace !== false,
       dispatcher,
       onLog: (entry) => {
         const record = { level: logLevelName(entry.level), message: entry.message, contextId: entry.contextId };
@@ -577,6 +668,8 @@ export class TestPlugin {
       },
     });
     self = new TestPlugin(host, logs, propertiesRead);
+    self.#trace = options.trace !== false;
+    self.#traceSecrets = options.traceSecrets === true;
     return self;
   }
 
@@ -595,8 +688,9 @@ export class TestPlugin {
    * then `await exchange.settled()` or use the promise `call.respond()` returns).
    */
   async request(request: TestRequest = {}): Promise<TestExchange> {
-    const stream = this.host.newStream({ sourceAddress: '127.0.0.1', sourcePort: 40000, destinationAddress: '127.0.0.1', destinationPort: 8080 });
-    const exchange = new TestExchange(stream, (e) => this.#settle(e));
+    const rec = this.#trace ? new ExchangeRecorder(++this.#exchanges, [{ name: this.host.name, rootId: this.host.rootId }]) : undefined;
+    const stream = this.host.newStream({ sourceAddress: '127.0.0.1', sourcePort: 40000, destinationAddress: '127.0.0.1', destinationPort: 8080 }, rec?.streams[0]);
+    const exchange = new TestExchange(stream, (e) => this.#settle(e), rec, this.#traceSecrets);
     this.#current = exchange;
     try {
       exchange.start(request);

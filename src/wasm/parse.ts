@@ -33,7 +33,8 @@ export function isWasm(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 }
 
-class Reader {
+/** Reads bytes, LEB128 integers and names of a module, with clear errors at the end of the input. */
+export class WasmReader {
   offset = 0;
   constructor(private readonly bytes: Uint8Array, private readonly end = bytes.length) {}
 
@@ -78,7 +79,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
   const version = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getUint32(0, true);
   if (version !== 1) throw new WasmParseError(`unsupported WebAssembly binary version ${version} (expected 1)`);
   const out: ParsedModule = { imports: [], exports: [], memories: 0, customSections: [], startFunction: false };
-  const top = new Reader(bytes);
+  const top = new WasmReader(bytes);
   top.offset = 8;
   while (top.offset < bytes.length) {
     const id = top.byte();
@@ -86,7 +87,7 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
     const start = top.offset;
     const end = start + size;
     if (end > bytes.length) throw new WasmParseError(`section ${id} at byte ${start} runs past the end of the module (truncated file?)`);
-    const r = new Reader(bytes, end);
+    const r = new WasmReader(bytes, end);
     r.offset = start;
     switch (id) {
       case 0:

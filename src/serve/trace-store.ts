@@ -1,0 +1,95 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { CliError, messageOf } from '../errors.js';
+import { ExchangeRecorder, maskSecrets, summarize, type TraceExchange, type TraceSummary } from '../host/index.js';
+import type { Plugin } from '../host/index.js';
+
+/**
+ * serve's traces: the last `capacity` exchanges in a ring (memory stays flat however long serve runs),
+ * listeners for the page's live stream, and optionally every exchange appended to a JSON Lines file.
+ * What leaves the process (file, page) is masked unless secrets were asked for.
+ */
+export class TraceStore {
+  readonly capacity: number;
+  readonly secrets: boolean;
+  #ring: Array<TraceExchange | undefined>;
+  #next = 0;
+  #count = 0;
+  #listeners = new Set<(summary: TraceSummary) => void>();
+  #file: WriteStream | undefined;
+  #fileError: Error | undefined;
+
+  constructor(options: { capacity?: number; secrets?: boolean } = {}) {
+    this.capacity = options.capacity ?? 200;
+    this.secrets = options.secrets ?? false;
+    this.#ring = new Array(this.capacity);
+  }
+
+  /** Appends every exchange to `file` as JSON Lines (created if missing). Fails early if it cannot be opened. */
+  async appendTo(file: string): Promise<void> {
+    const stream = createWriteStream(file, { flags: 'a' });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (error) => reject(new CliError('TRACE_FILE', `cannot open --trace file ${file}: ${messageOf(error)}`, { hint: 'pass a writable path, e.g. --trace traces.jsonl' })));
+    });
+    stream.on('error', (error) => (this.#fileError = error));
+    this.#file = stream;
+  }
+
+  get fileError(): Error | undefined {
+    return this.#fileError;
+  }
+
+  /** A recorder for the next exchange through `plugins`; it lands here when finished. */
+  begin(plugins: readonly Plugin[]): ExchangeRecorder {
+    return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId })), { onDone: (t) => this.add(t) });
+  }
+
+  #nextId = 0;
+
+  add(trace: TraceExchange): void {
+    this.#count++;
+    this.#ring[this.#next] = trace;
+    this.#next = (this.#next + 1) % this.capacity;
+    if (this.#file && !this.#fileError) this.#file.write(`${JSON.stringify(this.output(trace))}\n`);
+    if (this.#listeners.size > 0) {
+      const summary = summarize(trace);
+      for (const l of this.#listeners) l(summary);
+    }
+  }
+
+  /** The trace as it leaves the process (masked unless --trace-secrets). */
+  output(trace: TraceExchange): TraceExchange {
+    return this.secrets ? { ...trace, secrets: true } : maskSecrets(trace);
+  }
+
+  /** Exchanges kept, oldest first. */
+  list(): TraceExchange[] {
+    const out: TraceExchange[] = [];
+    for (let i = 0; i < this.capacity; i++) {
+      const t = this.#ring[(this.#next + i) % this.capacity];
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  get(id: number): TraceExchange | undefined {
+    return this.#ring.find((t) => t?.id === id);
+  }
+
+  /** Exchanges recorded since start (the ring keeps the last `capacity`). */
+  get total(): number {
+    return this.#count;
+  }
+
+  subscribe(listener: (summary: TraceSummary) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    const file = this.#file;
+    this.#file = undefined;
+    if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
+  }
+}
