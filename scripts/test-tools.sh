@@ -2,9 +2,13 @@
 # Installs the Debian packages the integration tests talk to, only when one is missing:
 # the CNCF distribution registry, skopeo (an independent OCI client), htpasswd, buildah,
 # wabt (wasm inspection), clang + lld + wasi-libc (a C plugin against the raw ABI), git,
-# kubectl (offline `kubectl patch --local` checks; Debian ships it as kubernetes-client).
+# kubectl (offline `kubectl patch --local` checks; Debian ships it as kubernetes-client); and, through
+# scripts/toolchains.sh, the Rust (cargo, wasm32-wasip1) and C++ (em++) toolchains the templates build with.
 # Under CI=true a tool that cannot be installed fails the run; elsewhere it says what to install.
 set -euo pipefail
+
+# The real Rust and C++ toolchains (a cached Debian trixie root, wrappers on a PATH the tests use).
+bash "$(dirname "$0")/toolchains.sh" >/dev/null
 
 declare -A tools=(
   [docker-registry]=docker-registry

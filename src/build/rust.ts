@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { versions } from '../versions.js';
@@ -11,27 +12,41 @@ const dockerHint = 'or `istio-wasm build --docker` to build in the Dockerfile';
 const cargoFix = `install Rust from https://rustup.rs and run \`rustup target add ${target}\`, ${dockerHint}`;
 const targetFix = `run \`rustup target add ${target}\` (the target was called wasm32-wasi before Rust 1.78), ${dockerHint}`;
 
-/** Output of a command, or undefined when it cannot run or fails. */
-async function output(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const { execa } = await import('execa');
-  try {
-    const result = await execa(command, args, { cwd, reject: false, timeout: 20_000, ...(env ? { env } : {}) });
-    return result.exitCode === 0 ? String(result.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
+const distroFix = `this rustc is not rustup's: install its ${target} standard library and linker (Debian/Ubuntu: \`apt-get install libstd-rust-dev-wasm32 rust-llvm lld\`, with rustc >= 1.78), or install Rust from https://rustup.rs, ${dockerHint}`;
+
+/** What compiling an empty library for the target said. */
+interface TargetProbe {
+  ok: boolean;
+  /** The compiler's first error line, when it failed. */
+  error?: string;
+  /** Whether the rustc is rustup's (then `rustup target add` is the fix). */
+  rustup: boolean;
 }
 
 /**
- * Whether the Rust standard library for the wasm target is installed: `rustup target list
- * --installed` (run in the project, so rust-toolchain.toml picks the toolchain; never installing
- * one as a side effect), or, without rustup, the target's directory in rustc's sysroot.
+ * Whether the rustc that cargo runs here (PATH, rust-toolchain.toml honoured, rustup never
+ * installing anything as a side effect) can build for the target: it compiles an empty library for
+ * it, which needs the target's standard library, whoever installed it (rustup, a distribution, a
+ * wrapper running another root).
  */
-async function targetInstalled(root: string): Promise<boolean> {
-  const listed = await output('rustup', ['target', 'list', '--installed'], root, { RUSTUP_AUTO_INSTALL: '0' });
-  if (listed !== undefined) return listed.split(/\r?\n/).some((line) => line.trim() === target);
-  const sysroot = (await output('rustc', ['--print', 'sysroot'], root))?.trim();
-  return sysroot ? existsSync(path.join(sysroot, 'lib', 'rustlib', target)) : false;
+async function probeTarget(root: string): Promise<TargetProbe> {
+  const { execa } = await import('execa');
+  const env = { ...process.env, RUSTUP_AUTO_INSTALL: '0' };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'istio-wasm-rustc-'));
+  try {
+    const result = await execa('rustc', ['--target', target, '--crate-type', 'lib', '--crate-name', 'probe', '--emit', 'metadata', '-o', path.join(dir, 'probe.rmeta'), '-'], {
+      cwd: root, env, input: '', reject: false, timeout: 120_000,
+    });
+    const sysroot = await execa('rustc', ['--print', 'sysroot'], { cwd: root, env, reject: false, timeout: 20_000 });
+    const rustup = /[\\/]\.?rustup[\\/]/.test(String(sysroot.stdout));
+    if (result.exitCode === 0) return { ok: true, rustup };
+    const error = String(result.stderr).split('\n').find((line) => line.startsWith('error'))?.trim();
+    return { ok: false, rustup, ...(error ? { error } : {}) };
+  } catch {
+    return { ok: false, rustup: false };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The library name cargo gives the .wasm: `[lib] name`, else the package name, `-` → `_`. */
@@ -72,11 +87,13 @@ export const rustBuilder: LanguageBuilder = {
     const cargo = await toolVersion('cargo', ['--version'], root);
     const cargoCheck: ToolCheck = { tool: 'cargo', found: cargo !== undefined, fix: cargoFix };
     if (cargo) cargoCheck.version = cargo.replace(/^cargo\s+/, '');
+    const probe = cargo !== undefined ? await probeTarget(root) : undefined;
     const targetCheck: ToolCheck = {
       tool: `rust target ${target}`,
-      found: cargo !== undefined && (await targetInstalled(root)),
-      fix: cargo ? targetFix : cargoFix,
+      found: probe?.ok ?? false,
+      fix: !probe ? cargoFix : probe.rustup ? targetFix : distroFix,
     };
+    if (probe && !probe.ok && probe.error) targetCheck.version = `rustc says: ${probe.error}`;
     return [cargoCheck, targetCheck];
   },
 
@@ -88,7 +105,7 @@ export const rustBuilder: LanguageBuilder = {
     if (!wasmTarget?.found) {
       const found = cargo.version ? `cargo ${cargo.version}` : 'cargo';
       throw new CliError('TOOLCHAIN_MISSING', `the Rust target ${target} is not installed (${found} is, without the standard library for ${target})`, {
-        hint: targetFix,
+        hint: wasmTarget?.fix ?? targetFix,
       });
     }
     if (!existsSync(path.join(ctx.root, 'Cargo.toml'))) {

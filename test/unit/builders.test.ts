@@ -72,21 +72,39 @@ afterEach(async () => {
 describe('rust builder', () => {
   const cargoVersion = '[ "$1" = --version ] && { echo "cargo 1.95.0 (f2d3ce0bd 2026-03-21)"; exit 0; }';
 
-  it('reports cargo present and the wasm32-wasip1 target absent (rustup lists only the host target)', async () => {
+  // rustc compiling an empty library for the target: fails as a rustc without its std does.
+  const rustcWithout = (sysroot: string) => `[ "$1 $2" = "--print sysroot" ] && { echo "${sysroot}"; exit 0; }
+echo "error[E0463]: can't find crate for \\\`std\\\`" >&2
+echo "  = note: the \\\`wasm32-wasip1\\\` target may not be installed" >&2
+exit 1`;
+  const rustcWith = (sysroot: string) => `[ "$1 $2" = "--print sysroot" ] && { echo "${sysroot}"; exit 0; }
+case "$*" in *"--target wasm32-wasip1 "*"--emit metadata -o "*) exit 0 ;; esac
+exit 9`;
+
+  it('reports cargo present and the wasm32-wasip1 target absent, with rustup\'s fix for a rustup rustc', async () => {
     await fakeTool('cargo', cargoVersion);
-    await fakeTool('rustup', '[ "$1 $2 $3" = "target list --installed" ] && echo x86_64-unknown-linux-gnu');
+    await fakeTool('rustc', rustcWithout('/home/u/.rustup/toolchains/stable-x86_64-unknown-linux-gnu'));
     const checks = await rustBuilder.toolchain(project);
     expect(checks).toEqual([
       expect.objectContaining({ tool: 'cargo', found: true, version: '1.95.0 (f2d3ce0bd 2026-03-21)' }),
-      expect.objectContaining({ tool: 'rust target wasm32-wasip1', found: false }),
+      expect.objectContaining({ tool: 'rust target wasm32-wasip1', found: false, version: "rustc says: error[E0463]: can't find crate for `std`" }),
     ]);
     expect(checks[1]!.fix).toContain('rustup target add wasm32-wasip1');
     expect(checks[1]!.fix).toContain('istio-wasm build --docker');
   });
 
+  it('a distribution\'s rustc without the wasm32 std gets the packages to install, not rustup', async () => {
+    await fakeTool('cargo', cargoVersion);
+    await fakeTool('rustc', rustcWithout('/usr'));
+    const [, wasmTarget] = await rustBuilder.toolchain(project);
+    expect(wasmTarget!.found).toBe(false);
+    expect(wasmTarget!.fix).toContain('apt-get install libstd-rust-dev-wasm32 rust-llvm lld');
+    expect(wasmTarget!.fix).not.toContain('rustup target add');
+  });
+
   it('build() says the target is missing and how to build with --docker instead', async () => {
     await fakeTool('cargo', `${cargoVersion}\necho "cargo build must not run" >&2; exit 3`);
-    await fakeTool('rustup', 'echo x86_64-unknown-linux-gnu');
+    await fakeTool('rustc', rustcWithout('/root/.rustup/toolchains/stable'));
     await writeFile(path.join(project, 'Cargo.toml'), '[package]\nname = "wasm-auth"\n');
     const error = await buildError(rustBuilder.build(context('rust')));
     expect(error.code).toBe('TOOLCHAIN_MISSING');
@@ -96,17 +114,10 @@ describe('rust builder', () => {
     expect(error.hint).toContain('`istio-wasm build --docker`');
   });
 
-  it('finds the target with rustup, or in the sysroot without rustup', async () => {
+  it('finds the target by compiling for it, whoever installed its std (rustup, a distribution, another root)', async () => {
     await fakeTool('cargo', cargoVersion);
-    await fakeTool('rustup', 'printf "wasm32-wasip1\\nx86_64-unknown-linux-gnu\\n"');
-    expect((await rustBuilder.toolchain(project))[1]!.found).toBe(true);
-
-    await fakeTool('rustup', 'exit 1');
-    const sysroot = path.join(tmp.dir, 'sysroot');
-    await fakeTool('rustc', `[ "$1 $2" = "--print sysroot" ] && echo "${sysroot}"`);
-    expect((await rustBuilder.toolchain(project))[1]!.found).toBe(false);
-    await mkdir(path.join(sysroot, 'lib', 'rustlib', 'wasm32-wasip1'), { recursive: true });
-    expect((await rustBuilder.toolchain(project))[1]!.found).toBe(true);
+    await fakeTool('rustc', rustcWith('/usr'));
+    expect((await rustBuilder.toolchain(project))[1]).toEqual(expect.objectContaining({ found: true }));
   });
 
   it('build() without cargo is TOOLCHAIN_MISSING naming cargo', async () => {
@@ -118,7 +129,7 @@ describe('rust builder', () => {
   });
 
   it('build() runs cargo for wasm32-wasip1 and copies the crate module to the output', async () => {
-    await fakeTool('rustup', 'echo wasm32-wasip1');
+    await fakeTool('rustc', rustcWith('/usr'));
     await fakeTool(
       'cargo',
       `${cargoVersion}
@@ -135,7 +146,7 @@ echo "   Compiling wasm-auth v0.1.0"
   });
 
   it('build() failing is BUILD_FAILED with the compiler output', async () => {
-    await fakeTool('rustup', 'echo wasm32-wasip1');
+    await fakeTool('rustc', rustcWith('/usr'));
     await fakeTool('cargo', `${cargoVersion}\necho "error[E0425]: cannot find value" >&2; exit 101`);
     await writeFile(path.join(project, 'Cargo.toml'), '[package]\nname = "wasm-auth"\n');
     const error = await buildError(rustBuilder.build(context('rust')));
