@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveValues, type ValueSources } from '../../src/scaffold/values.js';
-import type { Prompter } from '../../src/scaffold/prompter.js';
+import { scripted } from '../helpers/prompter.js';
 import { CliError } from '../../src/errors.js';
 
 const base: ValueSources = { flags: {}, env: {}, cwd: process.cwd(), dirName: 'my-plugin', yes: true };
-
-/** A prompter that answers from a script and records what was asked. */
-function scripted(answers: Record<string, string>): Prompter & { asked: string[] } {
-  const asked: string[] = [];
-  const answer = (message: string, fallback?: string) => {
-    asked.push(message);
-    const key = Object.keys(answers).find((k) => message.startsWith(k));
-    return key !== undefined ? (answers[key] as string) : (fallback ?? '');
-  };
-  return {
-    asked,
-    text: async (o) => answer(o.message, o.default),
-    select: async (o) => answer(o.message, o.default),
-    confirm: async (o) => answer(o.message) === 'yes',
-  };
-}
 
 describe('resolveValues', () => {
   it('uses the declared defaults under --yes', async () => {
