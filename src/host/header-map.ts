@@ -10,6 +10,7 @@ import { decodeUtf8 } from './memory.js';
 const encoder = new TextEncoder();
 
 export class HeaderMap {
+  /** The entries in order. A pair array is never changed once in the list (replaced instead), so a shallow copy is a snapshot. */
   pairs: HeaderPairs;
 
   constructor(init?: HeadersInit) {
@@ -68,7 +69,8 @@ export class HeaderMap {
       pairs.push([k, value]);
       return;
     }
-    (pairs[found] as [string, string])[1] = value;
+    // A new pair, never a change in place: traces keep snapshots that share the pair arrays.
+    pairs[found] = [k, value];
     if (duplicates) this.pairs = pairs.filter(([pk], i) => i <= found || pk !== k);
   }
 

@@ -5,7 +5,8 @@ import { BodyCapture } from './body.js';
 import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceExchange, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
 
-const copy = (map: HeaderMap | TracePairs): TracePairs => (Array.isArray(map) ? map : map.pairs).map(([k, v]) => [k, v]);
+/** A snapshot of headers: a shallow copy (HeaderMap never changes a pair array in place). */
+const copy = (map: HeaderMap | TracePairs): TracePairs => (Array.isArray(map) ? map : map.pairs).slice();
 
 interface Side {
   headers: TracePairs;
@@ -23,7 +24,7 @@ export class ExchangeRecorder {
   readonly id: number;
   readonly streams: StreamTrace[];
   readonly #origin = performance.now();
-  readonly #startedAt = new Date().toISOString();
+  readonly #startedAt = Date.now();
   readonly #limit: number;
   readonly #onDone: ((trace: TraceExchange) => void) | undefined;
   #request: Side | undefined;
@@ -130,7 +131,7 @@ export class ExchangeRecorder {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
       id: this.id,
-      startedAt: this.#startedAt,
+      startedAt: new Date(this.#startedAt).toISOString(),
       durationMs: Math.round((performance.now() - this.#origin) * 1000) / 1000,
       method: header(':method') ?? 'GET',
       path: header(':path') ?? '/',

@@ -20,15 +20,9 @@ const streamCallbacks: Record<string, keyof Omit<TracedMaps, 'id'>> = {
 };
 const actionCallbacks = new Set(['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_request_trailers', 'proxy_on_response_headers', 'proxy_on_response_body', 'proxy_on_response_trailers']);
 
+/** The map as it is now: a shallow copy (HeaderMap never changes a pair array in place). */
 function snapshot(map: HeaderMap | undefined): TracePairs {
-  if (!map) return [];
-  const pairs = map.pairs;
-  const out: TracePairs = new Array(pairs.length);
-  for (let i = 0; i < pairs.length; i++) {
-    const p = pairs[i] as [string, string];
-    out[i] = [p[0], p[1]];
-  }
-  return out;
+  return map ? map.pairs.slice() : [];
 }
 
 function samePairs(a: TracePairs, map: HeaderMap | undefined): boolean {
@@ -37,7 +31,7 @@ function samePairs(a: TracePairs, map: HeaderMap | undefined): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i] as [string, string];
     const y = b[i] as [string, string];
-    if (x[0] !== y[0] || x[1] !== y[1]) return false;
+    if (x !== y && (x[0] !== y[0] || x[1] !== y[1])) return false;
   }
   return true;
 }
