@@ -42,6 +42,7 @@ function cli(args: string[], options: RunOptions = {}) {
 interface ProjectOptions {
   image?: string;
   version?: string;
+  kind?: string;
   wasmPlugin?: string;
   module?: Uint8Array;
 }
@@ -60,6 +61,7 @@ async function makeProject(options: ProjectOptions = {}): Promise<string> {
       `image: ${options.image ?? 'ghcr.io/acme/demo-plugin:v0.1.0'}`,
       'istio:',
       `  version: "${options.version ?? '1.30'}"`,
+      ...(options.kind ? [`kind: ${options.kind}`] : []),
       'wasmPlugin:',
       options.wasmPlugin ??
         [
@@ -142,12 +144,43 @@ describe('istio-wasm validate', () => {
     expect(files[2].error).toBe('no such file');
   });
 
+  it('checks TrafficExtensions too: wasm and lua, paths under spec.wasm, each document says its kind', async () => {
+    const r = await cli(['validate', path.join(fixtures, 'trafficextension.yaml'), path.join(fixtures, 'valid.yaml'), '--json', '--istio-version', '1.30']);
+    expect(r.code).toBe(1);
+    const files = JSON.parse(r.stdout).files;
+    const docs = files[0].documents;
+    expect(docs.map((d: { kind: string; name: string; valid: boolean }) => [d.kind, d.name, d.valid])).toEqual([
+      ['TrafficExtension', 'auth', true],
+      ['TrafficExtension', 'broken', false],
+      ['TrafficExtension', 'add-header', true],
+    ]);
+    expect(docs[1].errors.map((e: { path: string }) => e.path)).toEqual(['spec.phase', 'spec.wasm.vmConfig.env[1].value']);
+    expect(docs[1].errors[1].message).toMatch(/value may only be set when valueFrom is INLINE/);
+    expect(files[1].documents[0]).toMatchObject({ kind: 'WasmPlugin', valid: true });
+    const human = await cli(['validate', path.join(fixtures, 'trafficextension.yaml')]);
+    expect(human.stdout).toMatch(/TrafficExtension broken: invalid for Istio 1\.30 \(2 errors\)/);
+    expect(human.stdout).toMatch(/error {3}spec\.wasm\.vmConfig\.env\[1\]\.value: /);
+  });
+
+  it('a TrafficExtension for Istio before 1.30: the kind does not exist there', async () => {
+    const r = await cli(['validate', path.join(fixtures, 'trafficextension.yaml'), '--istio-version', '1.29', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout).files[0].documents[0];
+    expect(doc.errors).toHaveLength(1);
+    expect(doc.errors[0].path).toBe('kind');
+    expect(doc.errors[0].message).toMatch(/TrafficExtension does not exist in Istio 1\.29: it arrived in Istio 1\.30/);
+  });
+
   it('refuses an unknown Istio version with exit 2', async () => {
     const r = await cli(['validate', path.join(fixtures, 'valid.yaml'), '--istio-version', '1.11']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no WasmPlugin API/);
   });
 });
+
+/** What manifest writes as metadata for the projects of makeProject, either kind. */
+const demoMetadata = { name: 'demo-plugin', namespace: 'istio-system', labels: { 'app.kubernetes.io/name': 'demo-plugin', 'app.kubernetes.io/managed-by': 'istio-wasm' } };
+const demoSelector = { matchLabels: { istio: 'ingressgateway' } };
 
 describe('istio-wasm manifest', () => {
   it('writes deploy/wasmplugin.yaml from istio-wasm.yaml, and validate agrees', async () => {
@@ -158,9 +191,9 @@ describe('istio-wasm manifest', () => {
     expect(doc).toEqual({
       apiVersion: 'extensions.istio.io/v1alpha1',
       kind: 'WasmPlugin',
-      metadata: { name: 'demo-plugin', namespace: 'istio-system', labels: { 'app.kubernetes.io/name': 'demo-plugin', 'app.kubernetes.io/managed-by': 'istio-wasm' } },
+      metadata: demoMetadata,
       spec: {
-        selector: { matchLabels: { istio: 'ingressgateway' } },
+        selector: demoSelector,
         url: 'oci://ghcr.io/acme/demo-plugin:v0.1.0',
         imagePullPolicy: 'IfNotPresent',
         phase: 'AUTHN',
@@ -245,6 +278,89 @@ describe('istio-wasm manifest', () => {
     expect(JSON.parse(annotations['sidecar.istio.io/userVolumeMount'])).toEqual([{ name: 'wasm-demo-plugin', mountPath: '/var/local/lib/wasm-plugins/demo-plugin', readOnly: true }]);
   });
 
+  it('--kind TrafficExtension: the same istio-wasm.yaml, module fields under spec.wasm, and validate agrees', async () => {
+    const dir = await makeProject();
+    const r = await cli(['manifest', '--kind', 'TrafficExtension', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ kind: 'TrafficExtension', file: path.join(dir, 'deploy/trafficextension.yaml'), url: 'oci://ghcr.io/acme/demo-plugin:v0.1.0' });
+    const doc = parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8'));
+    expect(doc).toEqual({
+      apiVersion: 'extensions.istio.io/v1alpha1',
+      kind: 'TrafficExtension',
+      metadata: demoMetadata,
+      spec: {
+        selector: demoSelector,
+        phase: 'AUTHN',
+        priority: 10,
+        match: [{ mode: 'SERVER', ports: [{ number: 8080 }] }],
+        wasm: {
+          url: 'oci://ghcr.io/acme/demo-plugin:v0.1.0',
+          imagePullPolicy: 'IfNotPresent',
+          failStrategy: 'FAIL_OPEN',
+          pluginConfig: { header: 'x-demo' },
+          vmConfig: { env: [{ name: 'MODE', value: 'strict' }] },
+        },
+      },
+    });
+    expect(await stat(path.join(dir, 'deploy/wasmplugin.yaml')).catch(() => undefined)).toBeUndefined();
+    const v = await cli(['validate', 'deploy/trafficextension.yaml'], { cwd: dir });
+    expect(v.code, v.stdout).toBe(0);
+    expect(v.stdout).toMatch(/TrafficExtension demo-plugin: valid for Istio 1\.30/);
+  });
+
+  it('maps UNSPECIFIED_PHASE and makes a targetRef list; kind in istio-wasm.yaml picks the default', async () => {
+    const dir = await makeProject({
+      kind: 'TrafficExtension',
+      wasmPlugin: '  namespace: default\n  phase: UNSPECIFIED_PHASE\n  targetRefs:\n    - group: gateway.networking.k8s.io\n      kind: Gateway\n      name: gw',
+    });
+    const r = await cli(['manifest'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/TrafficExtension demo-plugin for Istio 1\.30 → deploy\/trafficextension\.yaml/);
+    expect(r.stderr).not.toMatch(/TrafficExtension, which supersedes/);
+    const spec = parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8')).spec;
+    expect(spec.phase).toBe('UNSPECIFIED');
+    expect(spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }]);
+    const wp = await cli(['manifest', '--kind', 'wasmplugin', '--output', '-'], { cwd: dir });
+    expect(wp.code, wp.stderr).toBe(0);
+    expect(parse(wp.stdout).spec.phase).toBe('UNSPECIFIED_PHASE');
+  });
+
+  it('--kind TrafficExtension below 1.30 is an error naming 1.30, and nothing is written', async () => {
+    const dir = await makeProject({ version: '1.29' });
+    const r = await cli(['manifest', '--kind', 'TrafficExtension'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/TrafficExtension does not exist in Istio 1\.29: it arrived in Istio 1\.30/);
+    expect(await stat(path.join(dir, 'deploy')).catch(() => undefined)).toBeUndefined();
+    const bad = await cli(['manifest', '--kind', 'EnvoyFilter'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kind must be WasmPlugin or TrafficExtension/);
+  });
+
+  it('says once that TrafficExtension is available on 1.30+, never below', async () => {
+    const dir = await makeProject();
+    const first = await cli(['manifest'], { cwd: dir });
+    expect(first.stderr).toMatch(/Istio 1\.30 has TrafficExtension, which supersedes WasmPlugin/);
+    const second = await cli(['manifest'], { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(/has TrafficExtension/);
+    const old = await makeProject({ version: '1.29' });
+    expect((await cli(['manifest'], { cwd: old })).stderr).not.toMatch(/TrafficExtension/);
+  });
+
+  it('a TrafficExtension gets the pull Secret and the ConfigMap delivery as a WasmPlugin does', async () => {
+    const dir = await makeProject({ image: 'registry.example.com:5000/wasm/demo-plugin:v1', kind: 'TrafficExtension' });
+    const r = await cli(['manifest', '--creds', 'robot:s3cr3t-pass'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8')).spec.wasm.imagePullSecret).toBe('demo-plugin-pull');
+    expect((await stat(path.join(dir, 'deploy/secret.yaml'))).mode & 0o777).toBe(0o600);
+    const cm = await cli(['manifest', '--delivery', 'configmap'], { cwd: dir });
+    expect(cm.code, cm.stderr).toBe(0);
+    const wasm = parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8')).spec.wasm;
+    expect(wasm.url).toMatch(/^file:\/\/\/var\/local\/lib\/wasm-plugins\/demo-plugin\/plugin-[0-9a-f]{12}\.wasm$/);
+    expect(wasm.imagePullSecret).toBeUndefined();
+  });
+
   it('refuses a module too large for a ConfigMap', async () => {
     const module = Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), Buffer.alloc(1024 * 1024)]);
     const dir = await makeProject({ module });
@@ -281,6 +397,33 @@ describe('istio-wasm deploy', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/spec\.match\[0\]\.ports\[0\]\.number: 0 is out of range/);
     expect(r.stdout).toBe('');
+  });
+
+  it('--dry-run applies the kind of the project: a TrafficExtension with its Secret', async () => {
+    const dir = await makeProject({ image: 'registry.example.com:5000/wasm/demo-plugin:v1', kind: 'TrafficExtension' });
+    expect((await cli(['manifest', '--creds', 'robot:s3cr3t-pass'], { cwd: dir })).code).toBe(0);
+    const r = await cli(['deploy', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['Secret/demo-plugin-pull', 'TrafficExtension/demo-plugin']);
+    expect(docs[1]).toEqual(parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8')));
+    expect(r.stderr).not.toMatch(/runs twice/);
+  });
+
+  it('switching kinds: warns that the old WasmPlugin remains, --prune deletes it after the apply', async () => {
+    const dir = await makeProject();
+    expect((await cli(['manifest'], { cwd: dir })).code).toBe(0);
+    const config = path.join(dir, 'istio-wasm.yaml');
+    await writeFile(config, `${await readFile(config, 'utf8')}kind: TrafficExtension\n`);
+    expect((await cli(['manifest'], { cwd: dir })).code).toBe(0);
+    const r = await cli(['deploy', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the WasmPlugin demo-plugin in istio-system is still in deploy\/wasmplugin\.yaml, so it may have been applied before, and is not removed by applying a TrafficExtension: a plugin applied as both kinds runs twice\. Deploy with --prune/);
+    expect(parseAllDocuments(r.stdout).map((d) => d.toJS().kind)).toEqual(['TrafficExtension']);
+    const pruned = await cli(['deploy', '--dry-run', '--prune'], { cwd: dir });
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stderr).not.toMatch(/runs twice/);
+    expect(pruned.stderr).toMatch(/then, with --prune: kubectl delete wasmplugins\.extensions\.istio\.io demo-plugin -n istio-system --ignore-not-found/);
   });
 
   it('without a cluster: a clear error naming kubectl cluster-info, nothing applied', async () => {
