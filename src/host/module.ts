@@ -1,6 +1,7 @@
 import { CliError, messageOf } from '../errors.js';
 import { abiMarkers, type AbiVersion } from './constants.js';
 import { isProvidedImport } from '../wasm/abi.js';
+import { MemoryLimitError, capModuleMemory } from './memory-limit.js';
 
 /** A compiled Proxy-Wasm module, checked before any instance is made. */
 export interface PluginModule {
@@ -24,9 +25,18 @@ export async function compilePluginModule(bytes: Uint8Array, label = 'the module
       hint: 'pass the built .wasm file (for example build/plugin.wasm)',
     });
   }
+  let capped: Uint8Array;
+  try {
+    capped = capModuleMemory(bytes);
+  } catch (error) {
+    if (!(error instanceof MemoryLimitError)) throw error;
+    throw new CliError('WASM_MEMORY_LIMIT', `${label} cannot run in Envoy: ${error.message}`, {
+      hint: 'lower the initial memory of the build (for example --initial-memory for wasm-ld, --initialMemory for asc)',
+    });
+  }
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes);
+    module = await WebAssembly.compile(capped);
   } catch (error) {
     throw new CliError('WASM_INVALID', `${label} is not a valid WebAssembly module (truncated or corrupt?): ${messageOf(error)}`, {
       hint: 'rebuild the plugin',
