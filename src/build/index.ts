@@ -19,8 +19,8 @@ export async function builderFor(language: Language): Promise<LanguageBuilder> {
       return (await import('./assemblyscript.js')).assemblyscriptBuilder;
     case 'rust':
       return (await import('./rust.js')).rustBuilder;
-    case 'tinygo':
-      return (await import('./tinygo.js')).tinygoBuilder;
+    case 'go':
+      return (await import('./go.js')).goBuilder;
     case 'cpp':
       return (await import('./cpp.js')).cppBuilder;
   }

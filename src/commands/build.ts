@@ -8,7 +8,7 @@ export function registerBuild(program: Command): void {
     .description('build the plugin with its native toolchain and check the module against the Proxy-Wasm ABI')
     .option('--docker', 'build through the project\'s Dockerfile with a Docker engine (or podman)')
     .option('--json', 'print {"module","size","sha256","abiVersion"} on stdout')
-    .addHelpText('after', '\nExamples:\n  $ istio-wasm build\n  $ istio-wasm build --json\n  $ istio-wasm build --docker        # Rust/TinyGo/C++ without a local toolchain')
+    .addHelpText('after', '\nExamples:\n  $ istio-wasm build\n  $ istio-wasm build --json\n  $ istio-wasm build --docker        # Rust/Go/C++ without a local toolchain')
     .action(async (opts: { docker?: boolean; json?: boolean }) => {
       const { loadProject } = await import('../project/load.js');
       const { buildProject } = await import('../build/index.js');

@@ -20,7 +20,7 @@ Examples:
   $ istio-wasm init --name wasm-auth --image sealos.hub:5000/wasm/wasm-auth:v1 --yes
   $ istio-wasm init --language rust --dry-run --json
 
-It detects the language (Cargo.toml with a cdylib → rust; go.mod with a Proxy-Wasm Go SDK → tinygo;
+It detects the language (Cargo.toml with a cdylib → rust; go.mod with a Proxy-Wasm Go SDK → go;
 package.json with assemblyscript → assemblyscript; Makefile/CMake with proxy_wasm_intrinsics → cpp),
 writes istio-wasm.yaml, and adds the Makefile, deploy/, Dockerfile, Sealfile, CI workflow,
 package.json and smoke tests only where no file of that name exists. It never overwrites a file, and
@@ -32,7 +32,7 @@ export function registerInit(program: Command): void {
     .description('adopt an existing plugin project: write istio-wasm.yaml and add the missing project files')
     .argument('[dir]', 'the plugin project (default: the current directory)')
     .option('--name <name>', 'plugin name, a DNS-1123 label (default: the directory name)')
-    .option('--language <language>', 'assemblyscript, rust, tinygo or cpp (default: detected from the build files)')
+    .option('--language <language>', 'assemblyscript, rust, go (or tinygo) or cpp (default: detected from the build files)')
     .option('--image <ref>', 'image to push, registry/repo:tag (default $REPO/$IMG, else localhost:5000/wasm/<name>:v0.1.0)')
     .option('--dry-run', 'say what would be written, write nothing')
     .option('-y, --yes', 'accept the defaults for every value not given')

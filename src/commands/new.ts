@@ -59,7 +59,7 @@ unset), then the defaults with --yes. A value still missing is an error naming i
 function defineOptions(command: Command): Command {
   return command
     .argument('[dir]', 'project directory (its name is the default plugin name)')
-    .option('-t, --template <name|path|git-url>', 'assemblyscript (default), rust, tinygo, cpp, or a directory or git repository: a template.json template, a cargo-generate template, or any plugin repository')
+    .option('-t, --template <name|path|git-url>', 'assemblyscript (default), rust, go (alias tinygo), cpp, or a directory or git repository: a template.json template, a cargo-generate template, or any plugin repository')
     .option('--ref <ref>', 'branch, tag or commit of a git template')
     .option('--subdir <path>', 'folder of the template inside the repository or directory')
     .option('--language <language>', 'language of a template without template.json (default: what its build files show)')
@@ -101,7 +101,7 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
     const listing = await listTemplates(opts.template ? { source: opts.template, ref: opts.ref, subdir: opts.subdir, cwd: process.cwd() } : undefined);
     if (opts.json) json(listing);
     else {
-      const lines = listing.templates.map((t) => `  ${t.name.padEnd(16)} ${t.description}`);
+      const lines = listing.templates.map((t) => `  ${(t.aliases?.length ? `${t.name} (${t.aliases.join(', ')})` : t.name).padEnd(16)} ${t.description}`);
       result(['Templates:', ...lines, '', 'Values (flag, default):', ...listing.variables.map((v) => `  ${v.flag.padEnd(18)} ${v.default === undefined ? '' : JSON.stringify(v.default)}  ${v.help ?? ''}`)].join('\n'));
     }
     return;

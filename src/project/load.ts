@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
-import { configFileName, failStrategies, languages, phases, pullPolicies, resourceKinds, type ProjectConfig } from './schema.js';
+import { canonicalLanguage, configFileName, failStrategies, languageList, phases, pullPolicies, resourceKinds, type ProjectConfig } from './schema.js';
 import { dns1123LabelProblem } from './names.js';
 import { findProjectRoot } from './find.js';
 
@@ -52,7 +52,10 @@ export async function loadProjectAt(root: string): Promise<Project> {
   if (problems.length > 0) {
     throw new CliError('CONFIG_INVALID', `${configFileName} is invalid: ${problems.join('; ')}`, { hint: `fix ${configPath}` });
   }
-  return { root, configPath, config: data as ProjectConfig };
+  const config = data as ProjectConfig;
+  // `language: tinygo` (an alias) reads as the language it names.
+  config.language = canonicalLanguage(config.language) ?? config.language;
+  return { root, configPath, config };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -67,7 +70,7 @@ export function checkConfig(data: unknown): string[] {
     if (!ok) problems.push(`${key} ${what}`);
   };
   need('name', typeof data.name === 'string' && dns1123LabelProblem(data.name) === undefined, 'must be a DNS-1123 label (lower-case letters, digits, "-")');
-  need('language', typeof data.language === 'string' && (languages as readonly string[]).includes(data.language), `must be one of ${languages.join(', ')}`);
+  need('language', typeof data.language === 'string' && canonicalLanguage(data.language) !== undefined, `must be one of ${languageList()}`);
   need('module', typeof data.module === 'string' && data.module.length > 0, 'must be the path of the built .wasm');
   need('image', typeof data.image === 'string' && data.image.length > 0, 'must be an image reference like registry/repo:tag');
   need('istio.version', isObject(data.istio) && typeof data.istio.version === 'string' && /^1\.\d+(\.\d+)?$/.test(data.istio.version), 'must be an Istio version like "1.30"');

@@ -2,8 +2,31 @@
  * `istio-wasm.yaml`: the one source of truth every command reads. Written by the scaffolder,
  * edited by the user; flags and the seed's REPO/IMG variables override it.
  */
-export const languages = ['assemblyscript', 'rust', 'tinygo', 'cpp'] as const;
+export const languages = ['assemblyscript', 'rust', 'go', 'cpp'] as const;
 export type Language = (typeof languages)[number];
+
+/**
+ * Other names a language answers to: `tinygo` is what the Go template was called while the Go SDK
+ * needed TinyGo; it now builds with Go >= 1.24 (TinyGo still works) and is the same language.
+ */
+export const languageAliases: Readonly<Record<string, Language>> = { tinygo: 'go' };
+
+/** A language or one of its aliases, as the language; undefined for anything else. */
+export function canonicalLanguage(name: string): Language | undefined {
+  const lower = name.trim().toLowerCase();
+  if ((languages as readonly string[]).includes(lower)) return lower as Language;
+  return languageAliases[lower];
+}
+
+/** `assemblyscript, rust, go (or tinygo), cpp`: for messages. */
+export function languageList(separator = ', '): string {
+  return languages
+    .map((l) => {
+      const aliases = Object.keys(languageAliases).filter((a) => languageAliases[a] === l);
+      return aliases.length > 0 ? `${l} (or ${aliases.join(', ')})` : l;
+    })
+    .join(separator);
+}
 
 export const phases = ['AUTHN', 'AUTHZ', 'STATS', 'UNSPECIFIED_PHASE'] as const;
 export type Phase = (typeof phases)[number];

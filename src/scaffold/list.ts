@@ -1,6 +1,6 @@
 import { builtinVariables } from './builtin-variables.js';
 import type { TemplateVariable } from './manifest.js';
-import { builtinTemplateNames, readManifest, resolveTemplate, templatesRoot } from './templates.js';
+import { aliasesOf, builtinTemplateNames, readManifest, resolveTemplate, templatesRoot } from './templates.js';
 import path from 'node:path';
 import type { TemplateFormat } from './sources/detect.js';
 
@@ -15,6 +15,8 @@ export interface TemplateListing {
     format: TemplateFormat;
     /** Variables; a cargo-generate placeholder of a `[conditional]` block carries its condition in `when`. */
     variables: Array<TemplateVariable & { when?: string }>;
+    /** Other names --template accepts for this built-in template. */
+    aliases?: string[];
     /** cargo-generate hook scripts, which are never run. */
     hooks?: string[];
   }>;
@@ -47,7 +49,8 @@ export async function listTemplates(one?: { source: string; ref?: string | undef
   } else {
     for (const name of builtinTemplateNames()) {
       const m = await readManifest(path.join(templatesRoot, name), name);
-      templates.push({ name, source: name, description: m.description, language: m.language, format: 'template.json', variables: m.variables ?? [] });
+      const aliases = aliasesOf(name);
+      templates.push({ name, source: name, description: m.description, language: m.language, format: 'template.json', variables: m.variables ?? [], ...(aliases.length > 0 ? { aliases } : {}) });
     }
   }
   return { templates, variables: builtinVariables };

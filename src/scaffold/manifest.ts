@@ -1,3 +1,5 @@
+import type { Language } from '../project/schema.js';
+
 /**
  * `template.json`: the small manifest every template carries (built-in or from git/a directory).
  * Built-in values (name, namespace, image, ...) are always available; `variables` declares the
@@ -22,7 +24,8 @@ export interface TemplateManifest {
   name: string;
   description: string;
   /** Language of the generated plugin; decides the builder. */
-  language: 'assemblyscript' | 'rust' | 'tinygo' | 'cpp';
+  /** A language of src/project/schema.ts (or an alias of one, read as that language). */
+  language: Language;
   /** Path of the built module in the generated project. */
   module?: string;
   /** Whether the template's files include a package.json (then `npm install` is queued). */

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
-import { languages } from '../project/schema.js';
+import { canonicalLanguage, languageList } from '../project/schema.js';
 import { packageRoot } from '../version.js';
 import { manifestFileName, type TemplateManifest, type TemplateVariable } from './manifest.js';
 import { detectFormat } from './sources/detect.js';
@@ -11,6 +11,14 @@ import { describeForeign, type ForeignTemplate } from './sources/foreign.js';
 
 export const templatesRoot = path.join(packageRoot, 'templates');
 export const defaultTemplate = 'assemblyscript';
+
+/** Other names of built-in templates: `tinygo` is the Go template's name from before Go 1.24. */
+export const builtinTemplateAliases: Readonly<Record<string, string>> = { tinygo: 'go' };
+
+/** Aliases of one built-in template. */
+export function aliasesOf(name: string): string[] {
+  return Object.keys(builtinTemplateAliases).filter((alias) => builtinTemplateAliases[alias] === name);
+}
 
 /** A template ready to render: where its files are, its manifest, and how to clean up a clone. */
 export interface ResolvedTemplate {
@@ -60,7 +68,9 @@ export async function readManifest(dir: string, source: string): Promise<Templat
       problems.push(`"layers" entry ${JSON.stringify(layer)} is not a built-in layer (${builtinLayerNames().join(', ')})`);
     }
   }
-  if (!(languages as readonly string[]).includes(manifest.language)) problems.push(`"language" must be one of ${languages.join(', ')}`);
+  const language = typeof manifest.language === 'string' ? canonicalLanguage(manifest.language) : undefined;
+  if (language) manifest.language = language;
+  else problems.push(`"language" must be one of ${languageList()}`);
   for (const [i, v] of (manifest.variables ?? []).entries()) problems.push(...variableProblems(v, i));
   if (problems.length > 0) throw new CliError('TEMPLATE_INVALID', `${manifestFileName} of ${source}: ${problems.join('; ')}`);
   return manifest;
@@ -121,10 +131,11 @@ async function describeTemplate(base: { source: string; kind: 'directory' | 'git
  */
 export async function resolveTemplate(source: string, options: { ref?: string | undefined; subdir?: string | undefined; cwd: string; signal?: AbortSignal | undefined }): Promise<ResolvedTemplate | ForeignTemplate> {
   const noop = async () => {};
-  if (!isGitSource(source) && builtinTemplateNames().includes(source)) {
+  const builtin = builtinTemplateAliases[source] ?? source;
+  if (!isGitSource(source) && builtinTemplateNames().includes(builtin)) {
     if (options.ref || options.subdir) throw new CliError('INVALID_VALUE', '--ref and --subdir apply only to templates from git or a directory');
-    const dir = path.join(templatesRoot, source);
-    return { format: 'template.json', source, kind: 'builtin', dir, manifest: { shared: true, ...(await readManifest(dir, source)) }, cleanup: noop };
+    const dir = path.join(templatesRoot, builtin);
+    return { format: 'template.json', source: builtin, kind: 'builtin', dir, manifest: { shared: true, ...(await readManifest(dir, builtin)) }, cleanup: noop };
   }
   if (!isGitSource(source)) {
     const dir = path.resolve(options.cwd, source);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ function normalise(text: string): string {
 const create = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
   runCli(args, { cwd: tmp.dir, bin: 'create-istio-wasm', ...options });
 
-describe.each(['assemblyscript', 'rust', 'tinygo', 'cpp'])('template %s', (template) => {
+describe.each(['assemblyscript', 'rust', 'go', 'cpp'])('template %s', (template) => {
   it('generates every file, matching the snapshot', async () => {
     const dir = `${template}-plugin`;
     const r = await create([dir, '--template', template, '--yes', '--no-install', '--no-git', '--image', '127.0.0.1:5000/wasm/demo:v1']);
@@ -118,11 +118,29 @@ describe('create-istio-wasm headless', () => {
   it('--list-templates --json describes every template and variable', async () => {
     const r = await create(['--list-templates', '--json']);
     expect(r.code).toBe(0);
-    const listing = JSON.parse(r.stdout) as { templates: Array<{ name: string; language: string }>; variables: Array<{ name: string; flag: string; type: string }> };
-    expect(listing.templates.map((t) => t.name)).toEqual(['assemblyscript', 'cpp', 'rust', 'tinygo']);
+    const listing = JSON.parse(r.stdout) as { templates: Array<{ name: string; language: string; aliases?: string[] }>; variables: Array<{ name: string; flag: string; type: string }> };
+    expect(listing.templates.map((t) => t.name)).toEqual(['assemblyscript', 'cpp', 'go', 'rust']);
+    expect(listing.templates.find((t) => t.name === 'go')).toMatchObject({ language: 'go', aliases: ['tinygo'] });
     const names = listing.variables.map((v) => v.name);
     expect(names).toEqual(['name', 'namespace', 'selector', 'targetRef', 'phase', 'priority', 'failStrategy', 'pluginConfig', 'image', 'istioVersion']);
     expect(listing.variables.find((v) => v.name === 'phase')).toMatchObject({ type: 'choice', flag: '--phase' });
+  });
+
+  it('--template tinygo is the go template, and language: tinygo in istio-wasm.yaml still reads as go', async () => {
+    const r = await create(['old-name', '--template', 'tinygo', '--yes', '--no-install', '--no-git']);
+    expect(r.code).toBe(0);
+    const root = path.join(tmp.dir, 'old-name');
+    const yamlFile = path.join(root, 'istio-wasm.yaml');
+    const yaml = readFileSync(yamlFile, 'utf8');
+    expect(yaml).toMatch(/^language: go$/m);
+    expect(existsSync(path.join(root, 'main.go'))).toBe(true);
+    writeFileSync(yamlFile, yaml.replace(/^language: go$/m, 'language: tinygo'));
+    const doctor = await runCli(['doctor', '--json'], { cwd: root });
+    expect((JSON.parse(doctor.stdout) as { project: { language: string } }).project.language).toBe('go');
+    writeFileSync(yamlFile, yaml.replace(/^language: go$/m, 'language: golang'));
+    const bad = await runCli(['build'], { cwd: root });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('language must be one of assemblyscript, rust, go (or tinygo), cpp');
   });
 
   it('initialises git with a first commit holding every file', async () => {

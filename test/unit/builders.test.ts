@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cppBuilder, findCppSdk } from '../../src/build/cpp.js';
 import { buildProject, partialModulePath } from '../../src/build/index.js';
 import { crateLibName, rustBuilder } from '../../src/build/rust.js';
-import { goVersionOf, tinygoBuilder, tinygoVersionOf, versionAtLeast } from '../../src/build/tinygo.js';
+import { goBuilder, goVersionOf, tinygoVersionOf, versionAtLeast } from '../../src/build/go.js';
 import type { BuildContext } from '../../src/build/types.js';
 import { CliError } from '../../src/errors.js';
 import type { ProjectConfig } from '../../src/project/schema.js';
@@ -161,7 +161,7 @@ echo "   Compiling wasm-auth v0.1.0"
   });
 });
 
-describe('tinygo builder', () => {
+describe('go builder', () => {
   it('parses go and tinygo versions', () => {
     expect(goVersionOf('go version go1.24.3 linux/amd64')).toBe('1.24.3');
     expect(tinygoVersionOf('tinygo version 0.37.0 linux/amd64 (using go version go1.24.1 and LLVM version 19.1.2)')).toBe('0.37.0');
@@ -171,8 +171,8 @@ describe('tinygo builder', () => {
   });
 
   it('nothing installed: TOOLCHAIN_MISSING with the --docker hint', async () => {
-    expect(await tinygoBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: false })]);
-    const error = await buildError(tinygoBuilder.build(context('tinygo')));
+    expect(await goBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: false })]);
+    const error = await buildError(goBuilder.build(context('go')));
     expect(error.code).toBe('TOOLCHAIN_MISSING');
     expect(error.message).toContain('neither go (>= 1.24) nor tinygo is installed');
     expect(error.hint).toContain('istio-wasm build --docker');
@@ -180,8 +180,8 @@ describe('tinygo builder', () => {
 
   it('a Go older than 1.24 does not count, and says so', async () => {
     await fakeTool('go', 'echo "go version go1.22.5 linux/amd64"');
-    expect(await tinygoBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: false, version: 'go 1.22.5 (too old)' })]);
-    const error = await buildError(tinygoBuilder.build(context('tinygo')));
+    expect(await goBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: false, version: 'go 1.22.5 (too old)' })]);
+    const error = await buildError(goBuilder.build(context('go')));
     expect(error.code).toBe('TOOLCHAIN_MISSING');
     expect(error.message).toContain('go 1.22.5 is installed, but the proxy-wasm Go SDK needs Go 1.24 or newer');
   });
@@ -196,10 +196,29 @@ describe('tinygo builder', () => {
 printf 'module' > "$4"`,
     );
     await writeFile(path.join(project, 'go.mod'), 'module wasm-auth\n');
-    expect(await tinygoBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: true, version: 'go 1.24.3' })]);
-    const ctx = context('tinygo');
-    await tinygoBuilder.build(ctx);
+    expect(await goBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: true, version: 'go 1.24.3' })]);
+    const lines: string[] = [];
+    const ctx = { ...context('go'), onOutput: (line: string) => lines.push(line) };
+    await goBuilder.build(ctx);
     expect(await readFile(ctx.output, 'utf8')).toBe('module');
+    expect(lines[0]).toBe('using go 1.24.3 (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)');
+  });
+
+  it('falls back to tinygo when go is too old, and says why', async () => {
+    await fakeTool('go', `[ "$1" = version ] && { echo "go version go1.22.5 linux/amd64"; exit 0; }
+[ "$1 $2" = "mod tidy" ] && { : > go.sum; exit 0; }
+exit 7`);
+    await fakeTool('tinygo', `[ "$1" = version ] && { echo "tinygo version 0.37.0 linux/amd64 (using go version go1.24.1 and LLVM version 19.1.2)"; exit 0; }
+[ "$1 $2 $3" = "build -o $3" ] || true
+[ "$*" = "build -o $3 -scheduler=none -target=wasip1 -buildmode=c-shared ." ] || exit 6
+printf 'tiny' > "$3"`);
+    await writeFile(path.join(project, 'go.mod'), 'module wasm-auth\n');
+    expect(await goBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: true, version: 'tinygo 0.37.0' })]);
+    const lines: string[] = [];
+    const ctx = { ...context('go'), onOutput: (line: string) => lines.push(line) };
+    await goBuilder.build(ctx);
+    expect(await readFile(ctx.output, 'utf8')).toBe('tiny');
+    expect(lines[0]).toBe('using tinygo 0.37.0 (go 1.22.5 is older than 1.24)');
   });
 });
 

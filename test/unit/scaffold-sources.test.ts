@@ -78,7 +78,7 @@ describe('built-in placeholders and language detection', () => {
   const files = (map: Record<string, string>) => ({ read: (p: string) => map[p], rootFiles: () => Object.keys(map) });
   it.each([
     [{ 'Cargo.toml': '[package]\nname = "wasm-auth"\n[lib]\ncrate-type = ["cdylib"]\n' }, 'rust', 'target/wasm32-wasip1/release/wasm_auth.wasm'],
-    [{ 'go.mod': 'module x\nrequire github.com/proxy-wasm/proxy-wasm-go-sdk v0.0.0\n' }, 'tinygo', undefined],
+    [{ 'go.mod': 'module x\nrequire github.com/proxy-wasm/proxy-wasm-go-sdk v0.0.0\n' }, 'go', undefined],
     [{ 'package.json': '{"devDependencies":{"assemblyscript":"^0.28.0"}}' }, 'assemblyscript', undefined],
     [{ 'Makefile': 'include $(PROXY_WASM_CPP_SDK)/Makefile\nLIBS = proxy_wasm_intrinsics\n' }, 'cpp', undefined],
     [{ 'plugin.cc': '#include "proxy_wasm_intrinsics.h"\n' }, 'cpp', undefined],

@@ -154,7 +154,7 @@ function dockerStages(dockerfile: string): Array<{ image: string; name?: string 
 
 const languages = {
   rust: { dockerImage: versions.rustToolchainImage, sources: ['src/lib.rs', 'Cargo.toml', 'rust-toolchain.toml'] },
-  tinygo: { dockerImage: versions.goImage, sources: ['main.go', 'go.mod'] },
+  go: { dockerImage: versions.goImage, sources: ['main.go', 'go.mod'] },
   cpp: { dockerImage: versions.emscriptenImage, sources: ['plugin.cc', 'plugin_config.h', 'root_id.h', 'Makefile.build'] },
 } as const;
 
@@ -315,11 +315,11 @@ describe('rust template files', () => {
   });
 });
 
-describe('tinygo template files', () => {
+describe('go template files', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
     tmp = await makeTempDir('ciw-tpl-go-files-');
-    await renderTemplate('tinygo', tmp.dir);
+    await renderTemplate('go', tmp.dir);
   });
   afterAll(async () => tmp.cleanup());
 

@@ -49,7 +49,7 @@ export function detectLanguage(files: ProjectFiles): DetectedLanguage | undefine
   }
   const gomod = files.read('go.mod');
   if (gomod !== undefined && /proxy-wasm-go-sdk/.test(gomod)) {
-    return { language: 'tinygo', evidence: 'go.mod: requires a proxy-wasm-go-sdk', toolchainOutput: 'the module go build -buildmode=c-shared writes' };
+    return { language: 'go', evidence: 'go.mod: requires a proxy-wasm-go-sdk', toolchainOutput: 'the module go build -buildmode=c-shared writes' };
   }
   const pkg = files.read('package.json');
   if (dependsOn(pkg, 'assemblyscript')) {

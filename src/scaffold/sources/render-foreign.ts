@@ -1,5 +1,5 @@
 import { CliError } from '../../errors.js';
-import { languages, type Language } from '../../project/schema.js';
+import { canonicalLanguage, languageList, languages, type Language } from '../../project/schema.js';
 import { planAdoption, adoptedModule } from '../adopt.js';
 import type { Prompter } from '../prompter.js';
 import { renderContext } from '../render-context.js';
@@ -21,11 +21,11 @@ export interface ForeignRender {
 /** `--language`, else what the template's build files show, else a prompt; headless without one, an error naming the flag. */
 export async function chooseLanguage(given: string | undefined, detected: Language | undefined, prompter: Prompter | undefined, what: string): Promise<Language> {
   if (given !== undefined) {
-    const wanted = given.trim().toLowerCase();
-    if (!(languages as readonly string[]).includes(wanted)) {
-      throw new CliError('INVALID_VALUE', `--language ${given} is not one of ${languages.join(', ')}`, { hint: `pass --language ${languages.join('|')}` });
+    const wanted = canonicalLanguage(given);
+    if (!wanted) {
+      throw new CliError('INVALID_VALUE', `--language ${given} is not one of ${languageList()}`, { hint: `pass --language ${languages.join('|')}` });
     }
-    return wanted as Language;
+    return wanted;
   }
   if (detected) return detected;
   if (prompter) {

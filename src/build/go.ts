@@ -51,8 +51,12 @@ async function findToolchain(root: string): Promise<GoToolchain> {
   return found;
 }
 
-export const tinygoBuilder: LanguageBuilder = {
-  language: 'tinygo',
+/**
+ * The Go template's builder: `go` >= 1.24 when present (what proxy-wasm-go-sdk recommends: a WASI
+ * reactor with -buildmode=c-shared), else `tinygo`; it says which it uses and why.
+ */
+export const goBuilder: LanguageBuilder = {
+  language: 'go',
 
   async toolchain(root: string): Promise<ToolCheck[]> {
     const found = await findToolchain(root);
@@ -76,6 +80,9 @@ export const tinygoBuilder: LanguageBuilder = {
     }
     const common = { cwd: ctx.root, signal: ctx.signal, onOutput: ctx.onOutput, missingHint: goFix };
     const tool = found.go ? 'go' : 'tinygo';
+    ctx.onOutput?.(found.go
+      ? `using go ${found.go} (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)`
+      : `using tinygo ${found.tinygo ?? ''} (${found.oldGo ? `go ${found.oldGo} is older than ${minimumGo}` : 'go is not installed'})`);
     if (!existsSync(path.join(ctx.root, 'go.sum'))) {
       // First build: resolve the SDK and write go.sum (needs the module proxy once). TinyGo uses
       // the go command for modules too; without it, tinygo reports what is missing itself.
