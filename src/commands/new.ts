@@ -18,6 +18,7 @@ interface NewOptions {
   pluginConfig?: string;
   image?: string;
   istioVersion?: string;
+  kind?: string;
   set?: Record<string, string>;
   values?: string;
   yes?: boolean;
@@ -44,6 +45,7 @@ Non-interactive usage (CI, IDE wizards):
       --phase AUTHN --priority 10 --fail-strategy FAIL_CLOSE \\
       --plugin-config '{"protectedPrefix":"/v2"}' --image 127.0.0.1:5000/wasm/my-plugin:v0.1.0 \\
       --istio-version 1.30
+  $ create-istio-wasm my-plugin --kind TrafficExtension --yes   # Istio 1.30+: deploy/trafficextension.yaml
   $ REPO=sealos.hub:5000 IMG=wasm/wasm-auth:v1 create-istio-wasm wasm-auth --yes
   $ create-istio-wasm my-plugin --values values.yaml
   $ create-istio-wasm my-plugin --template https://example.com/team/templates.git --ref v2 --subdir istio --yes
@@ -73,6 +75,7 @@ function defineOptions(command: Command): Command {
     .option('--plugin-config <json|@file>', 'plugin configuration, a JSON object')
     .option('--image <ref>', 'image to push, registry/repo:tag (default $REPO/$IMG, else localhost:5000/wasm/<name>:v0.1.0)')
     .option('--istio-version <x.y>', 'target Istio version (default the newest supported)')
+    .addOption(new Option('--kind <kind>', 'the resource to deploy as: WasmPlugin (default) or TrafficExtension (Istio 1.30+)').choices(['WasmPlugin', 'TrafficExtension']))
     .option('--set <key=value>', 'a template variable (repeatable)', collectSet)
     .option('--values <file>', 'YAML/JSON file of values (keys as in --list-templates --json)')
     .option('-y, --yes', 'accept the defaults for every value not given')
@@ -129,6 +132,7 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
       pluginConfig: opts.pluginConfig,
       image: opts.image,
       istioVersion: opts.istioVersion,
+      kind: opts.kind,
       set: opts.set,
     },
     valuesFile,
@@ -149,7 +153,7 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
   if (opts.json) {
     json({
       dir: created.dir, template: created.template, format: created.format, files: created.files,
-      steps: created.steps.map(({ id, command, status }) => ({ id, command, status })), warnings: created.warnings,
+      steps: created.steps.map(({ id, command, status }) => ({ id, command, status })), warnings: created.warnings, notes: created.notes,
     });
     return;
   }
@@ -158,6 +162,7 @@ async function run(dir: string | undefined, opts: NewOptions): Promise<void> {
     return;
   }
   success(`created ${created.values.name} in ${created.dir}`);
+  for (const note of created.notes) info(`note: ${note}`);
   const { nextSteps } = await import('../scaffold/next-steps.js');
   result(nextSteps(created));
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Language, ProjectConfig } from '../project/schema.js';
 import { configFileName } from '../project/schema.js';
-import { projectConfig, renderProjectFile } from './project-file.js';
+import { keepKindManifest, projectConfig, renderProjectFile } from './project-file.js';
 import { renderContext } from './render-context.js';
 import { renderDirectory, type RenderedFile } from './render.js';
 import { templatesRoot } from './templates.js';
@@ -53,7 +53,7 @@ export async function planAdoption(options: {
   const context = renderContext(values, language, module, cliSpec);
   const candidates: RenderedFile[] = [
     { path: configFileName, contents: Buffer.from(renderProjectFile(config)), executable: false },
-    ...(await renderDirectory(path.join(templatesRoot, '_shared'), context, '_shared')),
+    ...keepKindManifest(await renderDirectory(path.join(templatesRoot, '_shared'), context, '_shared'), config.kind ?? values.kind),
     ...(await renderDirectory(path.join(templatesRoot, language), context, language)).filter((f) => fromLanguageTemplate.has(f.path)),
     ...(await renderDirectory(path.join(templatesRoot, '_adopted'), context, '_adopted')),
   ];

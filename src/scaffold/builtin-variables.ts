@@ -1,5 +1,5 @@
 import { defaultIstioVersion, istioVersions } from '../versions.js';
-import { failStrategies, phases } from '../project/schema.js';
+import { failStrategies, phases, resourceKinds } from '../project/schema.js';
 import type { TemplateVariable } from './manifest.js';
 
 /**
@@ -36,4 +36,6 @@ export const builtinVariables: BuiltinVariable[] = [
     help: 'OCI reference; defaults to $REPO/$IMG when set, else localhost:5000/wasm/<name>:v0.1.0' },
   { name: 'istioVersion', key: 'istioVersion', flag: '--istio-version', prompt: 'Target Istio version', type: 'choice', choices: [...istioVersions], default: defaultIstioVersion,
     help: 'manifests are generated and validated for this version' },
+  { name: 'kind', key: 'kind', flag: '--kind', prompt: 'Resource to deploy the plugin as', type: 'choice', choices: [...resourceKinds], default: 'WasmPlugin',
+    help: 'WasmPlugin (every Istio version) or TrafficExtension (Istio 1.30+, which supersedes WasmPlugin); manifest --kind renders the other one from the same istio-wasm.yaml' },
 ];

@@ -5,7 +5,9 @@ import { defaultCliSpec } from './cli-spec.js';
 import { checkTarget, placeFiles, type Placement } from './place.js';
 import { mergeLayers, renderDirectory, type RenderedFile } from './render.js';
 import { renderContext } from './render-context.js';
-import { projectConfig, renderProjectFile } from './project-file.js';
+import { trafficExtensionAvailableNote } from '../istio/kinds.js';
+import { parseIstioVersion } from '../istio/versions.js';
+import { keepKindManifest, projectConfig, renderProjectFile } from './project-file.js';
 import { detectPackageManager, initGit, runInstall, type PackageManager, type QueuedStep } from './tasks.js';
 import { builtinTemplateNames, defaultTemplate, layersOf, resolveTemplate, templatesRoot, type ResolvedTemplate } from './templates.js';
 import { resolveValues, type ScaffoldValues, type ValueSources } from './values.js';
@@ -52,6 +54,8 @@ export interface CreateResult {
   format: TemplateFormat;
   /** Files copied without rendering, hooks not run, settings not acted on. */
   warnings: string[];
+  /** What the user should know about the choices made (e.g. TrafficExtension on Istio 1.30+). */
+  notes: string[];
 }
 
 /** Renders every file of the project in memory: built-in layers, the template's, istio-wasm.yaml. */
@@ -60,7 +64,7 @@ export async function renderProject(template: ResolvedTemplate, values: Scaffold
   const layers: RenderedFile[][] = [];
   for (const layer of layersOf(template.manifest)) layers.push(await renderDirectory(path.join(templatesRoot, layer), context, layer));
   layers.push(await renderDirectory(template.dir, context, template.source));
-  const files = mergeLayers(...layers);
+  const files = keepKindManifest(mergeLayers(...layers), values.kind);
   if (!files.some((f) => f.path === configFileName)) {
     const config = projectConfig(values, template.manifest.language, context.module);
     files.push({ path: configFileName, contents: Buffer.from(renderProjectFile(config)), executable: false });
@@ -136,7 +140,9 @@ export async function createProject(options: CreateOptions): Promise<CreateResul
     const steps: CreateResult['steps'] = [];
     if (wantsInstall) steps.push({ id: 'install', command: `${pm} install`, status: 'planned' });
     if (options.git) steps.push({ id: 'git', command: 'git init && git add -A && git commit -m "Initial commit from create-istio-wasm"', status: 'planned' });
-    const result: CreateResult = { dir: target, template: template.source, files: files.map((f) => f.path), steps, packageManager: pm, values, format: template.format, warnings };
+    const note = values.kind === 'TrafficExtension' ? undefined : trafficExtensionAvailableNote(parseIstioVersion(values.istioVersion));
+    const notes = note ? [note] : [];
+    const result: CreateResult = { dir: target, template: template.source, files: files.map((f) => f.path), steps, packageManager: pm, values, format: template.format, warnings, notes };
     if (options.dryRun) return result;
 
     // 5. Place.

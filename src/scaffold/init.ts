@@ -57,6 +57,7 @@ function valuesFromConfig(config: ProjectConfig): ScaffoldValues {
     pluginConfig: wp.pluginConfig ?? {},
     image: config.image,
     istioVersion: config.istio.version,
+    kind: config.kind ?? 'WasmPlugin',
     extra: {},
   };
   if (wp.selector) values.selector = wp.selector.matchLabels;

@@ -15,7 +15,7 @@ export function nextSteps(created: CreateResult, cwd = process.cwd()): string {
     `  ${pm === 'npm' ? 'npm test' : `${pm} test`}                         # the plugin's tests on the local Proxy-Wasm host`,
     '  npx istio-wasm serve --upstream http://127.0.0.1:8080   # the plugin in front of a local service',
     `  npx istio-wasm push                 # to ${created.values.image}`,
-    '  npx istio-wasm manifest --pin       # WasmPlugin pinned to the pushed digest',
+    `  npx istio-wasm manifest --pin       # ${created.values.kind ?? 'WasmPlugin'} pinned to the pushed digest`,
     '  npx istio-wasm deploy',
     '',
   );

@@ -20,16 +20,25 @@ export function projectConfig(values: ScaffoldValues, language: ProjectConfig['l
   wasmPlugin.imagePullPolicy = pullPolicyFor(values.image);
   wasmPlugin.pluginConfig = values.pluginConfig;
   wasmPlugin.vmConfig = { env: [] };
-  return { name: values.name, language, module, image: values.image, istio: { version: values.istioVersion }, wasmPlugin };
+  const kind = values.kind === 'TrafficExtension' ? 'TrafficExtension' : 'WasmPlugin';
+  return { name: values.name, language, module, image: values.image, istio: { version: values.istioVersion }, kind, wasmPlugin };
 }
 
 export function renderProjectFile(config: ProjectConfig): string {
   const header = [
     '# istio-wasm.yaml: the one source of truth for `istio-wasm` commands (build, test, serve, push,',
     '# manifest, deploy, sealos). Flags and the REPO/IMG environment variables override `image`.',
-    '# wasmPlugin holds the WasmPlugin spec (https://istio.io/latest/docs/reference/config/proxy_extensions/wasm-plugin/).',
+    '# kind: the resource manifest and deploy produce, WasmPlugin or TrafficExtension (Istio 1.30+).',
+    '# wasmPlugin holds the plugin\'s spec for either kind (https://istio.io/latest/docs/reference/config/proxy_extensions/wasm-plugin/);',
+    '# a TrafficExtension gets selector/targetRefs, phase, priority and match at spec level, the rest under spec.wasm.',
     '# imagePullPolicy: IfNotPresent for immutable tags (and pinned digests), Always for moving tags like latest.',
     '',
   ].join('\n');
   return header + toYaml(config as unknown as Record<string, unknown>);
+}
+
+/** The shared layer carries one manifest per kind under deploy/: a project keeps the one of its kind. */
+export function keepKindManifest<T extends { path: string }>(files: T[], kind: string): T[] {
+  const other = kind === 'TrafficExtension' ? 'deploy/wasmplugin.yaml' : 'deploy/trafficextension.yaml';
+  return files.filter((f) => f.path !== other);
 }

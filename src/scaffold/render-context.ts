@@ -3,6 +3,7 @@ import { formatReference, parseReference } from '../oci/reference.js';
 import { packageInfo } from '../version.js';
 import { pullPolicyFor } from './project-file.js';
 import type { ScaffoldValues } from './values.js';
+import { trafficExtensionPhase } from '../istio/render-trafficextension.js';
 
 /**
  * What every `*.hbs` file sees. Built-in values first; a template's own variables
@@ -30,7 +31,11 @@ export interface RenderContext {
   selectorLabels?: Record<string, string>;
   /** Gateway API targetRef, when one is used instead of a selector. */
   targetRef?: { group: string; kind: string; name: string };
+  /** WasmPlugin or TrafficExtension. */
+  kind: string;
   phase: string;
+  /** The phase as a TrafficExtension spells it (UNSPECIFIED for UNSPECIFIED_PHASE). */
+  trafficExtensionPhase: string;
   priority: number;
   failStrategy: string;
   /** IfNotPresent, or Always for a moving tag such as latest. */
@@ -66,7 +71,9 @@ export function renderContext(values: ScaffoldValues, language: string, module: 
     registry: ref.registry,
     namespace: values.namespace,
     istioVersion: values.istioVersion,
+    kind: values.kind,
     phase: values.phase,
+    trafficExtensionPhase: trafficExtensionPhase(values.phase),
     priority: values.priority,
     failStrategy: values.failStrategy,
     imagePullPolicy: pullPolicyFor(values.image),

@@ -4,6 +4,8 @@ import { CliError, messageOf } from '../errors.js';
 import { dns1123LabelProblem, parseLabels } from '../project/names.js';
 import { parseReference } from '../oci/reference.js';
 import { imageFromEnv } from '../project/image.js';
+import { isPluginKind, requireKind } from '../istio/kinds.js';
+import { parseIstioVersion } from '../istio/versions.js';
 import { builtinVariables, type BuiltinVariable } from './builtin-variables.js';
 import type { TemplateVariable } from './manifest.js';
 import type { Prompter } from './prompter.js';
@@ -20,6 +22,8 @@ export interface ScaffoldValues {
   pluginConfig: Record<string, unknown>;
   image: string;
   istioVersion: string;
+  /** WasmPlugin or TrafficExtension (Istio 1.30+). */
+  kind: string;
   /** The template's own variables. */
   extra: Record<string, unknown>;
 }
@@ -74,6 +78,7 @@ async function parseBuiltin(variable: BuiltinVariable, raw: unknown, cwd: string
     }
     case 'phase':
     case 'failStrategy':
+    case 'kind':
     case 'istioVersion': {
       const text = String(raw).trim();
       const choices = variable.choices ?? [];
@@ -243,6 +248,11 @@ export async function resolveValues(sources: ValueSources, templateVariables: Te
       continue;
     }
     if (variable.name === 'targetRef') continue;
+    // Optional: projects (and values files) from before TrafficExtension keep working unchanged.
+    if (variable.name === 'kind') {
+      resolved.kind = variable.default;
+      continue;
+    }
     if (variable.name === 'name') {
       missing.push(`${variable.flag} (the directory name "${sources.dirName}" is not a valid plugin name: ${dns1123LabelProblem(sources.dirName) ?? ''})`);
       continue;
@@ -273,14 +283,28 @@ export async function resolveValues(sources: ValueSources, templateVariables: Te
     pluginConfig: resolved.pluginConfig as Record<string, unknown>,
     image: resolved.image as string,
     istioVersion: resolved.istioVersion as string,
+    kind: resolved.kind as string,
     extra,
   };
+  const kindProblem = kindVersionProblem(values.kind, values.istioVersion);
+  if (kindProblem) throw new CliError('INVALID_VALUE', kindProblem, { hint: 'pass --kind WasmPlugin, or --istio-version 1.30 or newer' });
   if (resolved.selector !== undefined) values.selector = resolved.selector as Record<string, string>;
   if (resolved.targetRef !== undefined) values.targetRef = resolved.targetRef as { group: string; kind: string; name: string };
   if (values.selector && values.targetRef) {
     throw new CliError('INVALID_VALUE', 'a WasmPlugin takes a selector or a targetRef, not both', { hint: 'pass only one of --selector and --target-ref' });
   }
   return values;
+}
+
+/** Why the kind cannot be used with that Istio version (TrafficExtension arrived in 1.30), or undefined. */
+function kindVersionProblem(kind: string, istioVersion: string): string | undefined {
+  if (!isPluginKind(kind)) return undefined;
+  try {
+    requireKind(kind, parseIstioVersion(istioVersion));
+    return undefined;
+  } catch (error) {
+    return `--kind ${kind} with --istio-version ${istioVersion}: ${messageOf(error)}`;
+  }
 }
 
 /** Fails with every value that is still missing, each named by the flag that sets it. */

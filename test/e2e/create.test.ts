@@ -58,6 +58,50 @@ describe.each(['assemblyscript', 'rust', 'go', 'cpp'])('template %s', (template)
   });
 });
 
+describe('create-istio-wasm --kind', () => {
+  it('TrafficExtension: deploy/trafficextension.yaml instead of the WasmPlugin, kind stored, and validate agrees', async () => {
+    const r = await create(['te-plugin', '--kind', 'TrafficExtension', '--phase', 'UNSPECIFIED_PHASE', '--yes', '--no-install', '--no-git', '--image', '127.0.0.1:5000/wasm/te:v1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/supersedes/);
+    const root = path.join(tmp.dir, 'te-plugin');
+    const files = listFiles(root);
+    expect(files).toContain('deploy/trafficextension.yaml');
+    expect(files).not.toContain('deploy/wasmplugin.yaml');
+    const config = parseYaml(readFileSync(path.join(root, 'istio-wasm.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(config.kind).toBe('TrafficExtension');
+    const te = parseYaml(readFileSync(path.join(root, 'deploy/trafficextension.yaml'), 'utf8')) as { kind: string; spec: Record<string, any> };
+    expect(te.kind).toBe('TrafficExtension');
+    expect(te.spec.phase).toBe('UNSPECIFIED');
+    expect(te.spec.wasm).toMatchObject({ url: 'oci://127.0.0.1:5000/wasm/te:v1', pluginName: 'te-plugin', failStrategy: 'FAIL_CLOSE' });
+    const v = await runCli(['validate', 'deploy/trafficextension.yaml', '--json'], { cwd: root });
+    expect(v.code, v.stdout).toBe(0);
+    expect(JSON.parse(v.stdout).files[0].documents[0]).toMatchObject({ kind: 'TrafficExtension', valid: true });
+  });
+
+  it('TrafficExtension below Istio 1.30 is refused naming 1.30; nothing is written', async () => {
+    const r = await create(['old-te', '--kind', 'TrafficExtension', '--istio-version', '1.29', '--yes', '--no-install', '--no-git']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/TrafficExtension does not exist in Istio 1\.29: it arrived in Istio 1\.30/);
+    expect(existsSync(path.join(tmp.dir, 'old-te'))).toBe(false);
+  });
+
+  it('the default stays WasmPlugin, and on 1.30 the scaffold says once that TrafficExtension is available', async () => {
+    const r = await create(['wp-note', '--yes', '--no-install', '--no-git', '--json', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { files: string[]; notes: string[] };
+    expect(out.files).toContain('deploy/wasmplugin.yaml');
+    expect(out.notes.join('\n')).toMatch(/Istio 1\.30 has TrafficExtension, which supersedes WasmPlugin/);
+    const old = await create(['wp-old', '--yes', '--no-install', '--no-git', '--json', '--dry-run', '--istio-version', '1.29']);
+    expect((JSON.parse(old.stdout) as { notes: string[] }).notes).toEqual([]);
+  });
+
+  it('--list-templates --json describes kind for a wizard', async () => {
+    const r = await create(['--list-templates', '--json']);
+    const kind = (JSON.parse(r.stdout) as { variables: Array<Record<string, unknown>> }).variables.find((v) => v.name === 'kind');
+    expect(kind).toMatchObject({ flag: '--kind', key: 'kind', type: 'choice', choices: ['WasmPlugin', 'TrafficExtension'], default: 'WasmPlugin' });
+  });
+});
+
 describe('create-istio-wasm headless', () => {
   it('--json prints {dir, template, files, steps} and --dry-run writes nothing', async () => {
     const r = await create(['dry', '--yes', '--dry-run', '--json']);
@@ -122,7 +166,7 @@ describe('create-istio-wasm headless', () => {
     expect(listing.templates.map((t) => t.name)).toEqual(['assemblyscript', 'cpp', 'go', 'rust']);
     expect(listing.templates.find((t) => t.name === 'go')).toMatchObject({ language: 'go', aliases: ['tinygo'] });
     const names = listing.variables.map((v) => v.name);
-    expect(names).toEqual(['name', 'namespace', 'selector', 'targetRef', 'phase', 'priority', 'failStrategy', 'pluginConfig', 'image', 'istioVersion']);
+    expect(names).toEqual(['name', 'namespace', 'selector', 'targetRef', 'phase', 'priority', 'failStrategy', 'pluginConfig', 'image', 'istioVersion', 'kind']);
     expect(listing.variables.find((v) => v.name === 'phase')).toMatchObject({ type: 'choice', flag: '--phase' });
   });
 
