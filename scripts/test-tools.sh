@@ -3,12 +3,17 @@
 # the CNCF distribution registry, skopeo (an independent OCI client), htpasswd, buildah,
 # wabt (wasm inspection), clang + lld + wasi-libc (a C plugin against the raw ABI), git,
 # kubectl (offline `kubectl patch --local` checks; Debian ships it as kubernetes-client); and, through
-# scripts/toolchains.sh, the Rust (cargo, wasm32-wasip1) and C++ (em++) toolchains the templates build with.
+# scripts/toolchains.sh, the Rust (cargo, wasm32-wasip1) and C++ (em++) toolchains the templates build with;
+# openssl (certificates for the test API server) and, through test/apiserver/build.sh, kube-apiserver
+# and etcd built from their Go modules (cached per pin) for the deploy tests.
 # Under CI=true a tool that cannot be installed fails the run; elsewhere it says what to install.
 set -euo pipefail
 
 # The real Rust and C++ toolchains (a cached Debian trixie root, wrappers on a PATH the tests use).
 bash "$(dirname "$0")/toolchains.sh" >/dev/null
+
+# kube-apiserver and etcd for test/e2e/deploy-cluster.test.ts (minutes once per machine, then cached).
+bash "$(dirname "$0")/../test/apiserver/build.sh" >/dev/null
 
 declare -A tools=(
   [docker-registry]=docker-registry
@@ -23,6 +28,7 @@ declare -A tools=(
   [git]=git
   [make]=make
   [kubectl]=kubernetes-client
+  [openssl]=openssl
 )
 # Files that only packages provide (no command to look for).
 declare -A files=(
