@@ -8,7 +8,7 @@ interface DoctorOptions {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, the language toolchain, container and cluster tools, the registry and the cluster')
+    .description('check Node, the language toolchain, container and cluster tools, the registry, the cluster and its Istio CRDs')
     .option('--json', 'print {"ok","project","checks":[{group,name,status,required,detail,fix}]} on stdout')
     .addHelpText(
       'after',
@@ -17,10 +17,14 @@ Exit code 0 when what the project needs to build is there (Node >= 20.17 and the
 language), 1 otherwise. Docker, podman, buildah, sealos, kubectl, the registry and the cluster are
 reported but do not fail it: the commands that need them say so when they run. Credentials are
 checked for presence only, never shown. Outside a project, only Node, the tools and the cluster.
+When the cluster (kubectl's current context, KUBECONFIG) answers: whether Istio's WasmPlugin and
+TrafficExtension CRDs are installed, and which Istio release they come from (the labels Istio's
+charts set, else what their schema has), with a warning when the project targets a newer Istio.
 
 Examples:
   $ istio-wasm doctor
-  $ REPO=sealos.hub:5000 IMG=wasm/wasm-auth:v1 istio-wasm doctor --json`,
+  $ REPO=sealos.hub:5000 IMG=wasm/wasm-auth:v1 istio-wasm doctor --json
+  $ KUBECONFIG=~/.kube/staging istio-wasm doctor`,
     )
     .action(async (opts: DoctorOptions) => {
       const [{ runDoctor }, out] = await Promise.all([import('../doctor/index.js'), import('../ui/output.js')]);

@@ -2,6 +2,7 @@ import { CliError, messageOf } from '../errors.js';
 import { toolVersion } from '../build/exec.js';
 import { builderFor } from '../build/index.js';
 import type { Project } from '../project/load.js';
+import { kubectlErrorLine } from '../util/kubectl-error.js';
 import type { DoctorCheck } from './types.js';
 
 /** The individual checks; each returns lines and never throws. */
@@ -135,7 +136,7 @@ export async function checkRegistry(image: string, istioVersion: string, env: No
   return out;
 }
 
-/** `kubectl cluster-info` with a short timeout. */
+/** `kubectl cluster-info` with a short timeout, and the server's Kubernetes version when it answers. */
 export async function checkCluster(): Promise<DoctorCheck> {
   const { execa } = await import('execa');
   try {
@@ -144,12 +145,20 @@ export async function checkCluster(): Promise<DoctorCheck> {
     if (cause?.code === 'ENOENT') return { group: 'cluster', name: 'cluster', status: 'skipped', required: false, detail: 'kubectl is not installed', fix: 'install kubectl to reach a cluster' };
     if (result.exitCode === 0) {
       const first = result.stdout.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0] ?? '';
-      return { group: 'cluster', name: 'cluster', status: 'ok', required: false, detail: first.trim() };
+      // "Kubernetes control plane is running at https://…" (kubectl < 1.21: "Kubernetes master …").
+      const server = /running at (\S+)/.exec(first)?.[1] ?? first.trim();
+      const version = await execa('kubectl', ['get', '--raw', '/version', '--request-timeout=5s'], { reject: false, timeout: 8_000 });
+      let gitVersion: unknown;
+      try {
+        gitVersion = (JSON.parse(`${version.stdout}`) as { gitVersion?: unknown }).gitVersion;
+      } catch {
+        // an API server that hides /version still answered cluster-info
+      }
+      return { group: 'cluster', name: 'cluster', status: 'ok', required: false, detail: `reachable at ${server}${typeof gitVersion === 'string' ? `, Kubernetes ${gitVersion}` : ''}` };
     }
     // kubectl ends with its own summary ("The connection to the server … was refused"); klog lines (E1124 …) come before it.
-    const lines = `${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => l && !/^[EWI]\d{4} /.test(l));
-    const why = lines[lines.length - 1] ?? (result.timedOut ? 'timed out' : `exit ${result.exitCode ?? '?'}`);
-    return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: why.trim().slice(0, 200), fix: 'point KUBECONFIG at a cluster (only `istio-wasm deploy` and `sealos run` need one)' };
+    const why = kubectlErrorLine(`${result.stderr}`, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? '?'}`);
+    return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: why.slice(0, 200), fix: 'point KUBECONFIG at a cluster (only `istio-wasm deploy` and `sealos run` need one)' };
   } catch (error) {
     return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: messageOf(error), fix: 'point KUBECONFIG at a cluster' };
   }

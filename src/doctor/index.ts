@@ -5,7 +5,7 @@ import type { DoctorReport } from './types.js';
 /**
  * `istio-wasm doctor`: what this machine has for the project around `cwd` (or, outside a project,
  * for using istio-wasm at all). ok is false only when a required check fails: Node, and the
- * project's language toolchain.
+ * project's language toolchain. When the cluster answers: Istio's CRDs there, and their version.
  */
 export async function runDoctor(options: { cwd: string; env?: NodeJS.ProcessEnv; image?: string | undefined }): Promise<DoctorReport> {
   const env = options.env ?? process.env;
@@ -20,6 +20,11 @@ export async function runDoctor(options: { cwd: string; env?: NodeJS.ProcessEnv;
     checks.push(...(await checkRegistry(image, project.config.istio.version, env)));
   }
   checks.push(cluster);
+  if (cluster.status === 'ok') {
+    const { checkIstioCrds } = await import('./istio-crds.js');
+    const minor = project ? /^v?1\.(\d+)/.exec(project.config.istio.version)?.[1] : undefined;
+    checks.push(...(await checkIstioCrds({ projectIstioMinor: minor === undefined ? undefined : Number(minor) })));
+  }
   return {
     ok: checks.every((c) => !c.required || c.status === 'ok'),
     project: project ? { root: project.root, language: project.config.language, image: image ?? project.config.image, istioVersion: project.config.istio.version } : null,

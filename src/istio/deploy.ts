@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { CliError, messageOf } from '../errors.js';
+import { kubectlErrorLine } from '../util/kubectl-error.js';
 import type { Project } from '../project/load.js';
 import { checkPluginResource } from './validate.js';
 import { loadTrapContext, ociHostsIn, parseYamlDocuments } from './validate-files.js';
@@ -265,8 +266,8 @@ export async function applyPlan(plan: DeployPlan, options: { project?: Project; 
       ? 'the cluster has no TrafficExtension CRD: it arrived in Istio 1.30. Upgrade Istio, or set kind: WasmPlugin in istio-wasm.yaml and run istio-wasm manifest again'
       : missingKind || /resource mapping not found/.test(text)
         ? 'the cluster has no WasmPlugin CRD: is Istio installed?'
-        : 'see kubectl\'s message above; objects listed before the failure may have been applied';
-    throw new CliError('APPLY_FAILED', `kubectl apply failed: ${text}`, { hint });
+        : 'kubectl applies each document on its own: the others may have been applied (kubectl get them to see)';
+    throw new CliError('APPLY_FAILED', `kubectl apply failed: ${kubectlErrorLine(text)}`, { hint });
   }
   const pruned: string[] = [];
   const warnings: string[] = [];
@@ -275,7 +276,7 @@ export async function applyPlan(plan: DeployPlan, options: { project?: Project; 
       const deleted = await run(kubectl, p.kubectlArgs, '', options.signal);
       // A cluster without the other kind's CRD (TrafficExtension before 1.30) has nothing to prune.
       if (deleted.code !== 0 && !/the server doesn't have a resource type|no matches for kind/.test(deleted.stderr)) {
-        throw new CliError('PRUNE_FAILED', `applied, but deleting the ${p.resource.kind} ${p.resource.name} failed: ${deleted.stderr.trim()}`, { hint: `delete it yourself: kubectl ${p.kubectlArgs.join(' ')}` });
+        throw new CliError('PRUNE_FAILED', `applied, but deleting the ${p.resource.kind} ${p.resource.name} failed: ${kubectlErrorLine(deleted.stderr)}`, { hint: `delete it yourself: kubectl ${p.kubectlArgs.join(' ')}` });
       }
       if (deleted.stdout.trim()) pruned.push(deleted.stdout.trim());
     }
