@@ -10,6 +10,7 @@ import { registerPull } from './pull.js';
 import { registerValidate } from './validate.js';
 import { registerManifest } from './manifest.js';
 import { registerDeploy } from './deploy.js';
+import { registerMigrate } from './migrate.js';
 import { registerSealos } from './sealos.js';
 import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
@@ -33,6 +34,7 @@ export function registerCommands(program: Command): void {
   registerManifest(program);
   registerValidate(program);
   registerDeploy(program);
+  registerMigrate(program);
   registerSealos(program);
   registerDoctor(program);
 }

@@ -102,7 +102,7 @@ export const kindSince = { WasmPlugin: 12, TrafficExtension: 30 } as const satis
 /** TrafficExtension `spec` fields (all since 1.30) and the module fields under `spec.wasm`. */
 export const trafficExtensionFields = {
   spec: ['selector', 'targetRefs', 'phase', 'priority', 'match', 'wasm', 'lua'],
-  wasm: ['url', 'sha256', 'imagePullPolicy', 'imagePullSecret', 'verificationKey', 'pluginConfig', 'pluginName', 'failStrategy', 'vmConfig', 'type'],
+  wasm: ['url', 'sha256', 'imagePullPolicy', 'imagePullSecret', 'verificationKey', 'failStrategy', 'pluginName', 'pluginConfig', 'vmConfig', 'type'],
   lua: ['inlineCode'],
 } as const;
 

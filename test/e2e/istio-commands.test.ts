@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -434,5 +434,76 @@ describe('istio-wasm deploy', () => {
     expect(r.stderr).toMatch(/no Kubernetes cluster reachable/);
     expect(r.stderr).toMatch(/kubectl cluster-info/);
     expect(r.stderr).toMatch(/nothing was applied/);
+  });
+});
+
+describe('istio-wasm migrate', () => {
+  it('round-trips the project\'s own WasmPlugin: the same TrafficExtension manifest --kind renders, then --write switches the project', async () => {
+    const dir = await makeProject();
+    expect((await cli(['manifest'], { cwd: dir })).code).toBe(0);
+    const rendered = await cli(['manifest', '--kind', 'TrafficExtension', '--output', '-'], { cwd: dir });
+    expect(rendered.code, rendered.stderr).toBe(0);
+    const printed = await cli(['migrate'], { cwd: dir });
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(parse(printed.stdout)).toEqual(parse(rendered.stdout));
+    expect(await stat(path.join(dir, 'deploy/trafficextension.yaml')).catch(() => undefined)).toBeUndefined();
+
+    const written = await cli(['migrate', '--write'], { cwd: dir });
+    expect(written.code, written.stderr).toBe(0);
+    expect(parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8'))).toEqual(parse(rendered.stdout));
+    const config = await readFile(path.join(dir, 'istio-wasm.yaml'), 'utf8');
+    expect(parse(config).kind).toBe('TrafficExtension');
+    const v = await cli(['validate', 'deploy/trafficextension.yaml'], { cwd: dir });
+    expect(v.code, v.stdout).toBe(0);
+    // The project is now a TrafficExtension project; its old WasmPlugin is named for pruning.
+    const deploy = await cli(['deploy', '--dry-run'], { cwd: dir });
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(parseAllDocuments(deploy.stdout).map((d) => d.toJS().kind)).toEqual(['TrafficExtension']);
+    expect(deploy.stderr).toMatch(/WasmPlugin demo-plugin in istio-system is still in deploy\/wasmplugin\.yaml/);
+  });
+
+  it('converts files: targetRef becomes targetRefs, UNSPECIFIED_PHASE becomes UNSPECIFIED, server metadata dropped, other kinds kept', async () => {
+    const file = path.join(tmp.dir, 'migrate-copy.yaml');
+    await copyFile(path.join(fixtures, 'migrate.yaml'), file);
+    const r = await cli(['migrate', file, '--json', '--istio-version', '1.30']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const te = out.files[0].documents[0].trafficExtension;
+    expect(te).toEqual({
+      apiVersion: 'extensions.istio.io/v1alpha1',
+      kind: 'TrafficExtension',
+      metadata: { name: 'gw-plugin', namespace: 'default', annotations: { team: 'edge' } },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'my-gateway' }],
+        phase: 'UNSPECIFIED',
+        priority: 5,
+        wasm: { url: 'oci://ghcr.io/acme/auth:v1.2.0', sha256: 'a'.repeat(64), type: 'HTTP', vmConfig: { env: [{ name: 'POD_NAME', valueFrom: 'HOST' }] } },
+      },
+    });
+    expect(out.files[0].documents[0].notes.join('\n')).toMatch(/the singular targetRef became targetRefs/);
+    expect(out.written).toEqual([]);
+    const w = await cli(['migrate', file, '--write', '--istio-version', '1.30']);
+    expect(w.code, w.stderr).toBe(0);
+    const docs = parseAllDocuments(await readFile(file, 'utf8')).map((d) => d.toJS());
+    expect(docs.map((d) => d.kind)).toEqual(['TrafficExtension', 'Service']);
+    expect(docs[0]).toEqual(te);
+    expect((await cli(['validate', file, '--istio-version', '1.30'])).code).toBe(0);
+  });
+
+  it('refuses what it cannot convert faithfully, naming the field; nothing is written', async () => {
+    const file = path.join(tmp.dir, 'migrate-refused-copy.yaml');
+    await copyFile(path.join(fixtures, 'migrate-refused.yaml'), file);
+    const before = await readFile(file, 'utf8');
+    const r = await cli(['migrate', file, '--write', '--istio-version', '1.30']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WasmPlugin dry: refused: metadata\.annotations\["istio\.io\/dry-run"\]: the WasmPlugin is not valid for Istio 1\.30/);
+    expect(r.stderr).toMatch(/nothing written/);
+    expect(await readFile(file, 'utf8')).toBe(before);
+  });
+
+  it('below Istio 1.30 there is nothing to migrate to', async () => {
+    const r = await cli(['migrate', path.join(fixtures, 'valid.yaml'), '--istio-version', '1.29']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/TrafficExtension does not exist in Istio 1\.29: it arrived in Istio 1\.30/);
   });
 });
