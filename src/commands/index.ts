@@ -14,6 +14,7 @@ import { registerMigrate } from './migrate.js';
 import { registerSealos } from './sealos.js';
 import { registerDoctor } from './doctor.js';
 import { registerServe } from './serve.js';
+import { registerReplay } from './replay.js';
 import { registerTest } from './test.js';
 
 /**
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerBuild(program);
   registerTest(program);
   registerServe(program);
+  registerReplay(program);
   registerInspect(program);
   registerPackage(program);
   registerLogin(program);

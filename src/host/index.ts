@@ -19,4 +19,5 @@ export { HttpStream, type StepOutcome, type StreamInfo } from './stream.js';
 export type { LocalResponse } from './contexts.js';
 export { Plugin, createHostEnvironment, logLevelName, type PluginOptions, type HostEnvironment } from './plugin.js';
 export { Chain, localResponseMessage, type ChainOutcome, type DataOutcome, type MaybePromise } from './chain.js';
+export { driveRequest, driveResponse, type RequestSide, type ResponseSide } from './drive.js';
 export * from './trace/index.js';

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import {
   Chain,
   ExchangeRecorder,
+  driveRequest,
+  driveResponse,
   HeaderMap,
   Plugin,
   maskSecrets,
@@ -432,19 +434,9 @@ export class TestExchange {
       rec.requestBody(body);
       if (trailers) rec.requestTrailers(trailers);
     }
-    const hasBody = body.byteLength > 0;
-    let o = await this.#chain.requestHeaders(headers, !hasBody && !trailers);
-    let forwarded: Uint8Array = new Uint8Array(0);
-    if (o.kind === 'continue' && hasBody) {
-      const d = await this.#chain.requestData(body, !trailers);
-      if (d.kind === 'continue') forwarded = d.data;
-      else o = d;
-    }
-    if (o.kind === 'continue' && trailers) {
-      o = await this.#chain.requestTrailers(trailers);
-      if (o.kind === 'continue') forwarded = concat(forwarded, this.#chain.drainRequestBody());
-    }
-    if (o.kind === 'continue') {
+    const o = await driveRequest(this.#chain, headers, body, trailers);
+    if (o.kind === 'upstream') {
+      const forwarded = o.body;
       this.upstream = message(headers, forwarded, this.stream.requestTrailers);
       if (rec) {
         rec.upstreamRequest(headers);
@@ -502,36 +494,17 @@ export class TestExchange {
   }
 
   async #responseSide(headers: HeaderMap, body: Uint8Array, trailers: HeaderMap | undefined, local?: TestResponse['local']): Promise<TestResponse> {
-    const hasBody = body.byteLength > 0;
-    let o = await this.#chain.responseHeaders(headers, !hasBody && !trailers);
-    let out: Uint8Array = new Uint8Array(0);
-    if (o.kind === 'continue' && hasBody) {
-      const d = await this.#chain.responseData(body, !trailers);
-      if (d.kind === 'continue') out = d.data;
-      else o = d;
-    }
-    if (o.kind === 'continue' && trailers) {
-      o = await this.#chain.responseTrailers(trailers);
-      if (o.kind === 'continue') out = concat(out, this.#chain.drainResponseBody());
-    }
+    const o = await driveResponse(this.#chain, headers, body, trailers);
     if (o.kind === 'local') {
-      const replaced = localResponseMessage(o.response);
-      return { ...message(replaced.headers, replaced.body, undefined), status: o.response.status, local: { details: o.response.details, grpcStatus: o.response.grpcStatus } };
+      return { ...message(o.headers, o.body, undefined), status: o.response.status, local: { details: o.response.details, grpcStatus: o.response.grpcStatus } };
     }
     if (o.kind === 'closed') this.state = 'closed';
+    const out = o.kind === 'sent' ? o.body : new Uint8Array(0);
     const status = Number(headers.get(':status') ?? 0);
     return { ...message(headers, out, this.stream.responseTrailers), status, ...(local ? { local } : {}) };
   }
 
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (b.byteLength === 0) return a;
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
 }
 
 /** A plugin loaded for tests. */
