@@ -92,6 +92,8 @@ export async function planDeploy(options: {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   prune?: boolean | undefined;
+  /** Take over fields another field manager (kubectl edit/patch, a controller) changed since the last deploy. */
+  forceConflicts?: boolean | undefined;
 }): Promise<DeployPlan> {
   const deployDir = path.join(options.project.root, 'deploy');
   const projectKind = options.project.config.kind ?? defaultKind;
@@ -178,7 +180,7 @@ export async function planDeploy(options: {
     documents,
     yaml: render(false),
     redactedYaml: render(true),
-    kubectlArgs: [...base, 'apply', '--server-side', '--field-manager=istio-wasm', '-f', '-'],
+    kubectlArgs: [...base, 'apply', '--server-side', '--field-manager=istio-wasm', ...(options.forceConflicts ? ['--force-conflicts'] : []), '-f', '-'],
     notes,
     plugins: deployed,
     stale,
@@ -266,7 +268,9 @@ export async function applyPlan(plan: DeployPlan, options: { project?: Project; 
       ? 'the cluster has no TrafficExtension CRD: it arrived in Istio 1.30. Upgrade Istio, or set kind: WasmPlugin in istio-wasm.yaml and run istio-wasm manifest again'
       : missingKind || /resource mapping not found/.test(text)
         ? 'the cluster has no WasmPlugin CRD: is Istio installed?'
-        : 'kubectl applies each document on its own: the others may have been applied (kubectl get them to see)';
+        : /Apply failed with \d+ conflicts?/.test(text)
+          ? 'another field manager (kubectl edit/patch, a controller) changed these fields since the last deploy: put the change into istio-wasm.yaml, or take the fields over with `istio-wasm deploy --force-conflicts`'
+          : 'kubectl applies each document on its own: the others may have been applied (kubectl get them to see)';
     throw new CliError('APPLY_FAILED', `kubectl apply failed: ${kubectlErrorLine(text)}`, { hint });
   }
   const pruned: string[] = [];

@@ -120,6 +120,26 @@ describe.skipIf(!ready)('deploy and doctor against a real API server', () => {
     expect(after.metadata.generation).toBe(before.metadata.generation);
   });
 
+  it('a field someone changed in the cluster since: the server names the conflict, --force-conflicts takes it back', async () => {
+    const dir = await project(gatewayPlugin, { name: 'edited' });
+    expect((await cli(['manifest'], { cwd: dir })).code).toBe(0);
+    expect((await cli(['deploy'], { cwd: dir })).code).toBe(0);
+    const edited = await server.kubectl(['-n', 'istio-system', 'patch', 'wasmplugins.extensions.istio.io', 'edited', '--type=merge', '-p', '{"spec":{"phase":"AUTHZ","priority":7}}']);
+    expect(edited.code, edited.stderr).toBe(0);
+    const refused = await cli(['deploy'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    const line = refused.stderr.split('\n').find((l) => l.includes('kubectl apply failed'));
+    expect(line).toMatch(/Apply failed with 1 conflict: conflict with "kubectl-patch".*: \.spec\.phase$/);
+    expect(refused.stderr).toMatch(/istio-wasm deploy --force-conflicts/);
+    expect((await getJson(['wasmplugins.extensions.istio.io', 'edited', '-n', 'istio-system'])).spec.phase).toBe('AUTHZ');
+    const forced = await cli(['deploy', '--force-conflicts'], { cwd: dir });
+    expect(forced.code, forced.stderr).toBe(0);
+    const live = await getJson(['wasmplugins.extensions.istio.io', 'edited', '-n', 'istio-system']);
+    expect(live.spec.phase).toBe('AUTHN');
+    // A field the manifest does not set stays the editor's: server-side apply owns only what it applies.
+    expect(live.spec.priority).toBe(7);
+  });
+
   it('with the pull Secret: the Secret first, then the WasmPlugin naming it', async () => {
     const dir = await project(gatewayPlugin, { image: 'registry.example.com:5000/wasm/cluster-demo:v1' });
     const m = await cli(['manifest', '--creds', 'robot:cluster-pass'], { cwd: dir });

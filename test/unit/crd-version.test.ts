@@ -66,6 +66,11 @@ describe('kubectlErrorLine', () => {
     expect(kubectlErrorLine('error: Apply failed with 1 conflict: conflict with "helm": .spec.url\nPlease review the fields above--they currently have other managers.\n')).toBe('error: Apply failed with 1 conflict: conflict with "helm": .spec.url');
   });
 
+  it('folds the conflicting fields listed under a server-side apply conflict into the line', () => {
+    const stderr = ['error: Apply failed with 2 conflicts: conflicts with "kubectl-edit":', '- .spec.phase', '- .spec.priority', 'Please review the fields above--they currently have other managers. Here', 'are the ways you can resolve this warning:', '* If you intend to manage all of these fields, please re-run the apply'].join('\n');
+    expect(kubectlErrorLine(stderr)).toBe('error: Apply failed with 2 conflicts: conflicts with "kubectl-edit": .spec.phase, .spec.priority');
+  });
+
   it('else the last line, else the fallback', () => {
     expect(kubectlErrorLine('To further debug, use cluster-info dump\nThe connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?\n')).toMatch(/^The connection to the server 127\.0\.0\.1:1 was refused/);
     expect(kubectlErrorLine('', 'exit 1')).toBe('exit 1');
