@@ -99,7 +99,7 @@ export async function runManifest(options: ManifestOptions): Promise<void> {
   // validator's shorter warning about the same url.
   const trap = result.pin?.trap?.refused ? result.pin.trap.message : undefined;
   for (const w of result.warnings) {
-    if (trap && w.path === 'spec.url' && w.message.includes(' refuses ')) continue;
+    if (trap && w.path.endsWith('url') && w.message.includes(' refuses ')) continue;
     out.warn(`${w.path}: ${w.message}`);
   }
   if (trap) out.warn(trap);

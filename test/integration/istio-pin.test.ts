@@ -93,6 +93,38 @@ describe.skipIf(!ready)('manifest --pin against a real registry', () => {
     expect((await cli(['validate', 'deploy/wasmplugin.yaml'], { cwd: dir })).code).toBe(0);
   });
 
+  it('a TrafficExtension is pinned the same way: spec.wasm.sha256 is the digest skopeo sees; validate and deploy --dry-run agree', async () => {
+    const image = `${open?.host}/wasm/pin-demo:v0.1.1`;
+    const dir = await project(image);
+    expect((await cli(['push'], { cwd: dir })).code).toBe(0);
+    const r = await cli(['manifest', '--pin', '--kind', 'TrafficExtension', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const expected = skopeoDigest(image);
+    expect(out).toMatchObject({ kind: 'TrafficExtension', sha256: expected, pin: { source: 'registry', challenge: { scheme: 'none' } } });
+    const te = parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8'));
+    expect(te.spec.wasm).toMatchObject({ url: `oci://${image}`, sha256: expected, imagePullPolicy: 'IfNotPresent' });
+    expect(te.spec.phase).toBe('AUTHN');
+    expect((await cli(['validate', 'deploy/trafficextension.yaml'], { cwd: dir })).code).toBe(0);
+    const dry = await cli(['deploy', '--dry-run', '-f', 'deploy/trafficextension.yaml'], { cwd: dir });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(parse(dry.stdout)).toEqual(te);
+  });
+
+  it('Basic-auth registry and a TrafficExtension: the trap is said once, the Secret is named under spec.wasm', async () => {
+    const image = `${basic?.host}/wasm/pin-demo:v1.0.1`;
+    const dir = await project(image, '1.30');
+    const creds = `${user}:${pass}`;
+    expect((await cli(['push', '--creds', creds], { cwd: dir })).code).toBe(0);
+    const r = await cli(['manifest', '--pin', '--kind', 'TrafficExtension', '--creds', creds], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/refuses|cannot pull from/g)?.length).toBe(1);
+    const te = parse(await readFile(path.join(dir, 'deploy/trafficextension.yaml'), 'utf8'));
+    expect(te.spec.wasm.sha256).toBe(skopeoDigest(image, creds));
+    expect(te.spec.wasm.imagePullSecret).toBe('pin-demo-pull');
+    expect((await stat(path.join(dir, 'deploy/secret.yaml'))).mode & 0o777).toBe(0o600);
+  });
+
   it('falls back to the last push when the registry is unreachable, and says so', async () => {
     const throwaway = await startRegistry();
     const image = `${throwaway.host}/wasm/pin-demo:v0.2.0`;

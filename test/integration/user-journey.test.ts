@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -98,5 +98,55 @@ describe.runIf(hasRegistry() || process.env.CI)('login, build, push, manifest --
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/authentication failed for/);
     expect(readFileSync(authfile(), 'utf8')).toBe(before);
+  });
+});
+
+/**
+ * The same path for a TrafficExtension project on Istio 1.30: scaffolded with --kind, built with the
+ * toolchain the first project installed (its node_modules, linked: the same template and package.json,
+ * so a second `npm install` would only repeat the first), pushed, pinned, validated, dry-run deployed.
+ */
+describe.runIf(hasRegistry() || process.env.CI)('the same journey as a TrafficExtension (Istio 1.30)', () => {
+  const authfile = () => path.join(tmp.dir, 'auth.json');
+  const env = () => ({ REGISTRY_AUTH_FILE: authfile() });
+  let te: string;
+
+  it('scaffold --kind TrafficExtension, build, push, manifest --pin, validate, deploy --dry-run', async () => {
+    const created = await runCli(['journey-te', '--kind', 'TrafficExtension', '--yes', '--no-git', '--no-install', '--image', `${registry.host}/wasm/journey-te:v1`, '--istio-version', '1.30'], {
+      cwd: tmp.dir, bin: 'create-istio-wasm', timeoutMs: 120_000,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    te = path.join(tmp.dir, 'journey-te');
+    expect(parseYaml(readFileSync(path.join(te, 'istio-wasm.yaml'), 'utf8')).kind).toBe('TrafficExtension');
+    symlinkSync(path.join(project, 'node_modules'), path.join(te, 'node_modules'), 'dir');
+    const login = await runCli(['login', registry.host, '-u', user.user, '--password-stdin'], { cwd: te, input: `${user.pass}\n`, env: env() });
+    expect(login.code, login.stderr).toBe(0);
+    const build = await runCli(['build'], { cwd: te });
+    expect(build.code, build.stderr).toBe(0);
+    const push = await runCli(['push', '--json'], { cwd: te, env: env() });
+    expect(push.code, push.stderr).toBe(0);
+    const pushed = JSON.parse(push.stdout) as { digest: string };
+
+    const manifest = await runCli(['manifest', '--pin'], { cwd: te, env: env() });
+    expect(manifest.code, manifest.stderr).toBe(0);
+    // htpasswd registries are refused by the 1.30 agent: said, not hidden.
+    expect(manifest.stderr).toMatch(/cannot pull from/);
+    const doc = parseYaml(readFileSync(path.join(te, 'deploy', 'trafficextension.yaml'), 'utf8')) as { kind: string; spec: Record<string, any> };
+    expect(doc.kind).toBe('TrafficExtension');
+    expect(doc.spec.wasm.sha256).toBe(pushed.digest.slice('sha256:'.length));
+    expect(doc.spec.wasm.url).toBe(`oci://${registry.host}/wasm/journey-te:v1`);
+    expect(doc.spec.wasm.imagePullSecret).toBe('journey-te-pull');
+    expect(doc.spec.selector).toEqual({ matchLabels: { istio: 'ingressgateway' } });
+
+    const validate = await runCli(['validate', 'deploy/trafficextension.yaml', '--json'], { cwd: te });
+    expect(validate.code, validate.stdout).toBe(0);
+    expect(JSON.parse(validate.stdout).files[0].documents[0]).toMatchObject({ kind: 'TrafficExtension', valid: true });
+
+    const dry = await runCli(['deploy', '--dry-run'], { cwd: te });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/kind: TrafficExtension/);
+    expect(dry.stdout).toMatch(/kind: Secret/);
+    expect(dry.stdout).not.toMatch(/kind: WasmPlugin/);
+    expect(dry.stdout).not.toContain(Buffer.from(`${user.user}:${user.pass}`).toString('base64'));
   });
 });

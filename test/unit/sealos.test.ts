@@ -201,6 +201,27 @@ describe('the cluster image context', () => {
     expect(docs(fileText(ctx, 'manifests/wasmplugin.yaml'))[0]!.spec.imagePullSecret).toBeUndefined();
   });
 
+  it('ships the project\'s kind: a TrafficExtension pinned under spec.wasm, its Secret, or the ConfigMap url', async () => {
+    const overrides = { kind: 'TrafficExtension' as const };
+    const { ctx, wasmImage } = await context({ version: '1.30', image: 'ghcr.io/acme/wasm-auth:v1', challenge: { scheme: 'bearer', realm: 'https://ghcr.io/token' } as never, creds: 'u:p', overrides });
+    expect(ctx.kind).toBe('TrafficExtension');
+    expect(ctx.manifests).toEqual(['pull-secret.yaml', 'trafficextension.yaml']);
+    const [te] = docs(fileText(ctx, 'manifests/trafficextension.yaml'));
+    expect(te!.kind).toBe('TrafficExtension');
+    expect(te!.spec.wasm).toMatchObject({ url: 'oci://ghcr.io/acme/wasm-auth:v1', sha256: wasmImage.manifest.descriptor.digest.slice(7), imagePullPolicy: 'IfNotPresent', imagePullSecret: 'wasm-auth-pull' });
+    expect(te!.spec.url).toBeUndefined();
+    await cleanup();
+    ({ dir, cleanup } = await makeTempDir('ciw-sealos-unit-'));
+    const cm = (await context({ version: '1.30', overrides })).ctx;
+    expect(cm.delivery.delivery).toBe('configmap');
+    expect(docs(fileText(cm, 'manifests/trafficextension.yaml'))[0]!.spec.wasm.url).toMatch(/^file:\/\/\/var\/local\/lib\/wasm-plugins\/wasm-auth\//);
+    expect(cm.files.some((f) => f.path === 'manifests/wasmplugin.yaml')).toBe(false);
+  });
+
+  it('a TrafficExtension project targeting Istio before 1.30 is refused naming 1.30', async () => {
+    await expect(context({ version: '1.29.1', overrides: { kind: 'TrafficExtension' } })).rejects.toThrow(/TrafficExtension does not exist in Istio 1\.29\.1: it arrived in Istio 1\.30/);
+  });
+
   it('builds one layer with exactly the COPY’d files, and a config with CMD, ENV and labels', async () => {
     const { ctx } = await context({ version: '1.30' });
     const image = buildClusterImage(ctx);
