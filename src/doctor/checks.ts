@@ -136,29 +136,38 @@ export async function checkRegistry(image: string, istioVersion: string, env: No
   return out;
 }
 
-/** `kubectl cluster-info` with a short timeout, and the server's Kubernetes version when it answers. */
+/**
+ * Whether the cluster of kubectl's current context (KUBECONFIG) answers: GET /version, which every
+ * user may read (system:public-info-viewer), where `kubectl cluster-info` lists kube-system's
+ * services and so fails for a user whose RBAC stops at their namespace. With the server's address
+ * and Kubernetes version.
+ */
 export async function checkCluster(): Promise<DoctorCheck> {
   const { execa } = await import('execa');
+  const env = { ...process.env, NO_COLOR: '1' };
   try {
-    const result = await execa('kubectl', ['cluster-info', '--request-timeout=5s'], { reject: false, timeout: 8_000, env: { ...process.env, NO_COLOR: '1' } });
+    const [result, config] = await Promise.all([
+      execa('kubectl', ['get', '--raw', '/version', '--request-timeout=5s'], { reject: false, timeout: 8_000, env }),
+      execa('kubectl', ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'], { reject: false, timeout: 8_000, env }),
+    ]);
     const cause = result.cause as NodeJS.ErrnoException | undefined;
     if (cause?.code === 'ENOENT') return { group: 'cluster', name: 'cluster', status: 'skipped', required: false, detail: 'kubectl is not installed', fix: 'install kubectl to reach a cluster' };
+    const server = `${config.stdout}`.trim();
     if (result.exitCode === 0) {
-      const first = result.stdout.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0] ?? '';
-      // "Kubernetes control plane is running at https://…" (kubectl < 1.21: "Kubernetes master …").
-      const server = /running at (\S+)/.exec(first)?.[1] ?? first.trim();
-      const version = await execa('kubectl', ['get', '--raw', '/version', '--request-timeout=5s'], { reject: false, timeout: 8_000 });
       let gitVersion: unknown;
       try {
-        gitVersion = (JSON.parse(`${version.stdout}`) as { gitVersion?: unknown }).gitVersion;
+        gitVersion = (JSON.parse(`${result.stdout}`) as { gitVersion?: unknown }).gitVersion;
       } catch {
-        // an API server that hides /version still answered cluster-info
+        // answered, but not with a version document
       }
-      return { group: 'cluster', name: 'cluster', status: 'ok', required: false, detail: `reachable at ${server}${typeof gitVersion === 'string' ? `, Kubernetes ${gitVersion}` : ''}` };
+      return { group: 'cluster', name: 'cluster', status: 'ok', required: false, detail: `reachable${server ? ` at ${server}` : ''}${typeof gitVersion === 'string' ? `, Kubernetes ${gitVersion}` : ''}` };
     }
     // kubectl ends with its own summary ("The connection to the server … was refused"); klog lines (E1124 …) come before it.
-    const why = kubectlErrorLine(`${result.stderr}`, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? '?'}`);
-    return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: why.slice(0, 200), fix: 'point KUBECONFIG at a cluster (only `istio-wasm deploy` and `sealos run` need one)' };
+    const why = kubectlErrorLine(`${result.stderr}`, result.timedOut ? 'timed out' : `exit ${result.exitCode ?? '?'}`).slice(0, 200);
+    if (/\bUnauthorized\b|must be logged in/i.test(why)) {
+      return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: `${server || 'the cluster'} answers, but refuses kubectl's credentials: ${why}`, fix: 'renew the credentials of the current context (an expired token or certificate), or pick another with KUBECONFIG' };
+    }
+    return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: why, fix: 'point KUBECONFIG at a cluster (only `istio-wasm deploy` and `sealos run` need one)' };
   } catch (error) {
     return { group: 'cluster', name: 'cluster', status: 'missing', required: false, detail: messageOf(error), fix: 'point KUBECONFIG at a cluster' };
   }

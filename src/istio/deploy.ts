@@ -270,7 +270,9 @@ export async function applyPlan(plan: DeployPlan, options: { project?: Project; 
         ? 'the cluster has no WasmPlugin CRD: is Istio installed?'
         : /Apply failed with \d+ conflicts?/.test(text)
           ? 'another field manager (kubectl edit/patch, a controller) changed these fields since the last deploy: put the change into istio-wasm.yaml, or take the fields over with `istio-wasm deploy --force-conflicts`'
-          : 'kubectl applies each document on its own: the others may have been applied (kubectl get them to see)';
+          : /\(Forbidden\)|is forbidden: User/.test(text)
+            ? 'the cluster\'s RBAC does not let this user apply it: ask for get/create/patch on the resource named above, in its namespace, or pick another context (--context, --kubeconfig)'
+            : 'kubectl applies each document on its own: the others may have been applied (kubectl get them to see)';
     throw new CliError('APPLY_FAILED', `kubectl apply failed: ${kubectlErrorLine(text)}`, { hint });
   }
   const pruned: string[] = [];

@@ -93,6 +93,22 @@ describe.skipIf(!ready)('deploy and doctor against a real API server', () => {
     expect((await server.kubectl(['label', '--overwrite', 'crd', 'wasmplugins.extensions.istio.io', 'app.kubernetes.io/version=1.30.3'])).code).toBe(0);
   });
 
+  it('a user whose RBAC stops short: doctor still finds the cluster, says it cannot read the CRDs, and deploy passes the server\'s refusal on', async () => {
+    const kubeconfig = await server.kubeconfigFor('dev', ['team-a']);
+    const doctor = JSON.parse((await cli(['doctor', '--json'], { cwd: tmp.dir, env: { KUBECONFIG: kubeconfig } })).stdout) as { checks: Array<{ name: string; status: string; detail?: string }> };
+    const byName = new Map(doctor.checks.map((c) => [c.name, c]));
+    expect(byName.get('cluster')).toMatchObject({ status: 'ok', detail: `reachable at ${server.url}, Kubernetes v1.36.1` });
+    expect(byName.get('Istio CRDs')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^cannot read the cluster's CRDs: .*User "dev" cannot (get|list) resource "customresourcedefinitions"/) });
+    const dir = await project(gatewayPlugin, { name: 'not-mine' });
+    expect((await cli(['manifest'], { cwd: dir })).code).toBe(0);
+    const r = await cli(['deploy'], { cwd: dir, env: { KUBECONFIG: kubeconfig } });
+    expect(r.code).toBe(1);
+    const line = r.stderr.split('\n').find((l) => l.includes('kubectl apply failed'));
+    expect(line).toMatch(/wasmplugins\.extensions\.istio\.io "not-mine" is forbidden: User "dev" cannot (patch|get) resource "wasmplugins" in API group "extensions\.istio\.io" in the namespace "istio-system"$/);
+    expect(r.stderr).toMatch(/RBAC does not let this user apply it/);
+    expect((await server.kubectl(['get', 'wasmplugins.extensions.istio.io', 'not-mine', '-n', 'istio-system', '--ignore-not-found', '-o', 'name'])).stdout).toBe('');
+  });
+
   it('deploys a WasmPlugin; the object in the cluster is the manifest', async () => {
     const dir = await project(gatewayPlugin);
     expect((await cli(['manifest'], { cwd: dir })).code).toBe(0);

@@ -20,6 +20,8 @@ export interface StartedApiServer {
   pids: { etcd: number | undefined; apiserver: number | undefined };
   /** kubectl against this server (`--kubeconfig` added), never throwing on a non-zero exit. */
   kubectl(args: string[], input?: string): Promise<Ran>;
+  /** A kubeconfig for another user (a client certificate: CN user, O groups), with only what RBAC grants it. */
+  kubeconfigFor(user: string, groups?: string[]): Promise<string>;
   /** Stops kube-apiserver, then etcd, by PID (SIGTERM, SIGKILL after 10 s), and removes the temp dir. */
   stop(): Promise<void>;
 }

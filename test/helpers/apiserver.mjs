@@ -71,23 +71,30 @@ function openssl(args, cwd) {
   if (done.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${done.error?.message ?? done.stderr}`);
 }
 
+const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+async function leafCertificate(dir, name, subject, extensions) {
+  await writeFile(path.join(dir, `${name}.ext`), `${extensions.join('\n')}\n`);
+  openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
+  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`], dir);
+}
+
+/** A client certificate: the API server takes CN as the user name and each O as a group. */
+function clientCertificate(dir, file, user, groups) {
+  return leafCertificate(dir, file, `${groups.map((g) => `/O=${g}`).join('')}/CN=${user}`, ['extendedKeyUsage=clientAuth', 'keyUsage=critical,digitalSignature']);
+}
+
 /** A CA, a serving certificate for 127.0.0.1/localhost and an admin client certificate (ECDSA P-256), plus the service-account RSA key pair. */
 async function writeCertificates(dir) {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=istio-wasm-test-ca'], dir);
-  const leaf = async (name, subject, extensions) => {
-    await writeFile(path.join(dir, `${name}.ext`), `${extensions.join('\n')}\n`);
-    openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`], dir);
-  };
-  await leaf('apiserver', '/CN=kube-apiserver', ['subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc', 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature']);
-  await leaf('admin', '/O=system:masters/CN=istio-wasm-test-admin', ['extendedKeyUsage=clientAuth', 'keyUsage=critical,digitalSignature']);
+  await leafCertificate(dir, 'apiserver', '/CN=kube-apiserver', ['subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc', 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature']);
+  await clientCertificate(dir, 'admin', 'istio-wasm-test-admin', ['system:masters']);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(path.join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   await writeFile(path.join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
 }
 
-async function writeKubeconfig(dir, url) {
+async function writeKubeconfig(dir, url, file = 'admin') {
   const b64 = async (file) => (await readFile(path.join(dir, file))).toString('base64');
   const text = [
     'apiVersion: v1',
@@ -96,17 +103,17 @@ async function writeKubeconfig(dir, url) {
     '- name: test',
     `  cluster: { server: "${url}", certificate-authority-data: ${await b64('ca.crt')} }`,
     'users:',
-    '- name: admin',
-    `  user: { client-certificate-data: ${await b64('admin.crt')}, client-key-data: ${await b64('admin.key')} }`,
+    `- name: ${file}`,
+    `  user: { client-certificate-data: ${await b64(`${file}.crt`)}, client-key-data: ${await b64(`${file}.key`)} }`,
     'contexts:',
     '- name: test',
-    '  context: { cluster: test, user: admin, namespace: default }',
+    `  context: { cluster: test, user: ${file}, namespace: default }`,
     'current-context: test',
     '',
   ].join('\n');
-  const file = path.join(dir, 'kubeconfig');
-  await writeFile(file, text, { mode: 0o600 });
-  return file;
+  const out = path.join(dir, file === 'admin' ? 'kubeconfig' : `kubeconfig-${file}`);
+  await writeFile(out, text, { mode: 0o600 });
+  return out;
 }
 
 function startProcess(binary, args, logFile) {
@@ -231,7 +238,13 @@ export async function startApiServer(options = {}) {
     const startMs = Date.now() - started;
     const kubeconfig = await writeKubeconfig(dir, url);
     const kubectl = (args, input) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], input === undefined ? {} : { input });
-    const server = { url, kubeconfig, dir, startMs, etcdMs, pids: { etcd: etcd.pid, apiserver: apiserver.pid }, kubectl, stop };
+    let users = 0;
+    const kubeconfigFor = async (user, groups = []) => {
+      const file = `user-${users++}`;
+      await clientCertificate(dir, file, user, groups);
+      return writeKubeconfig(dir, url, file);
+    };
+    const server = { url, kubeconfig, dir, startMs, etcdMs, pids: { etcd: etcd.pid, apiserver: apiserver.pid }, kubectl, kubeconfigFor, stop };
     if (options.istioCrds ?? true) await installIstioCrds(server);
     return server;
   } catch (error) {
