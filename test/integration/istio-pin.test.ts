@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -123,6 +123,25 @@ describe.skipIf(!ready)('manifest --pin against a real registry', () => {
     expect(te.spec.wasm.sha256).toBe(skopeoDigest(image, creds));
     expect(te.spec.wasm.imagePullSecret).toBe('pin-demo-pull');
     expect((await stat(path.join(dir, 'deploy/secret.yaml'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('one manifest --pin asks for the credentials once (a counting credential helper), for either kind', async () => {
+    const image = `${open?.host}/wasm/pin-demo:v0.1.2`;
+    const dir = await project(image);
+    expect((await cli(['push'], { cwd: dir })).code).toBe(0);
+    const bin = path.join(dir, 'bin');
+    const calls = path.join(dir, 'helper-calls');
+    await mkdir(bin, { recursive: true });
+    await writeFile(path.join(bin, 'docker-credential-counting'), `#!/bin/sh\nread server\necho "$server" >> "${calls}"\necho '{"ServerURL":"'"$server"'","Username":"robot","Secret":"helper-pass"}'\n`);
+    await chmod(path.join(bin, 'docker-credential-counting'), 0o755);
+    const authfile = path.join(dir, 'auth.json');
+    await writeFile(authfile, JSON.stringify({ credHelpers: { [open?.host as string]: 'counting' } }));
+    for (const kind of ['WasmPlugin', 'TrafficExtension']) {
+      await writeFile(calls, '');
+      const r = await cli(['manifest', '--pin', '--kind', kind, '--authfile', authfile, '--output', '-'], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      expect(r.code, r.stderr).toBe(0);
+      expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([open?.host]);
+    }
   });
 
   it('falls back to the last push when the registry is unreachable, and says so', async () => {
