@@ -5,7 +5,8 @@
 # kubectl (offline `kubectl patch --local` checks; Debian ships it as kubernetes-client); and, through
 # scripts/toolchains.sh, the Rust (cargo, wasm32-wasip1) and C++ (em++) toolchains the templates build with;
 # openssl (certificates for the test API server) and, through test/apiserver/build.sh, kube-apiserver
-# and etcd built from their Go modules (cached per pin) for the deploy tests.
+# and etcd built from their Go modules (cached per pin) for the deploy tests; chromium (Debian's, driven
+# by playwright-core for serve's timeline page).
 # Under CI=true a tool that cannot be installed fails the run; elsewhere it says what to install.
 set -euo pipefail
 
@@ -32,6 +33,7 @@ declare -A tools=(
   [make]=make
   [kubectl]=kubernetes-client
   [openssl]=openssl
+  [chromium]=chromium
 )
 # Files that only packages provide (no command to look for).
 declare -A files=(

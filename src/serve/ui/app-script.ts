@@ -130,6 +130,7 @@ export const appScript = String.raw`
 
   function render(e) {
     detail.textContent = '';
+    detail.scrollTop = 0;
     var status = e.response ? e.response.status : 'reset';
     detail.appendChild(el('h2', { id: 'detail-title', text: '#' + e.id + ' ' + e.method + ' ' + e.path + ' → ' + status }));
     detail.appendChild(el('p', { class: 'muted', text: 'answered by ' + e.answeredBy + ' · ' + e.durationMs + ' ms · ' + e.startedAt + (e.secrets ? ' · secrets shown' : '') }));
@@ -138,6 +139,16 @@ export const appScript = String.raw`
     e.plugins.forEach(function (p) { detail.appendChild(pluginCard(p, total)); });
     if (e.upstreamRequest) detail.appendChild(diffTable('request: as the client sent it → as sent upstream', e.request.headers, e.upstreamRequest.headers));
     if (e.upstreamResponse && e.response) detail.appendChild(diffTable('response: as the upstream answered → as the client got it', e.upstreamResponse.headers, e.response.headers));
+    function headerTable(title, pairs) {
+      return el('details', { class: 'headers' }, [el('summary', { text: title + ' (' + pairs.length + ')' }), el('table', { class: 'diff' }, [el('tbody', null, pairs.map(function (p) { return el('tr', null, [el('td', { text: p[0] }), el('td', { text: clip(p[1], 300) })]); }))])]);
+    }
+    detail.appendChild(el('div', { class: 'card' }, [
+      el('h3', { text: 'headers' }),
+      headerTable('request, as the client sent it', e.request.headers),
+      e.upstreamRequest ? headerTable('request, as sent upstream', e.upstreamRequest.headers) : null,
+      e.upstreamResponse ? headerTable('response, as the upstream answered', e.upstreamResponse.headers) : null,
+      e.response ? headerTable('response, as the client got it', e.response.headers) : null,
+    ]));
     var logs = [];
     e.plugins.forEach(function (p) { p.callbacks.forEach(function (cb) { cb.calls.forEach(function (c) { if (c.call === 'proxy_log') logs.push(el('li', { class: 'log-' + c.level, text: '[' + p.name + '] [' + c.level + '] ' + c.message })); }); }); });
     detail.appendChild(el('div', { class: 'card' }, [el('h3', { text: 'logs' }), logs.length ? el('ul', { class: 'logs' }, logs) : el('p', { class: 'muted', text: 'no logs' })]));
