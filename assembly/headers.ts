@@ -67,20 +67,27 @@ export function serializeHeaders(headers: Headers): ArrayBuffer {
   return out;
 }
 
-/** Parses the ABI's wire format at (ptr, size). Malformed input yields the pairs that fit. */
+/**
+ * Parses the ABI's wire format at (ptr, size). Malformed input yields the pairs that fit.
+ * Bounds are checked by comparing lengths with the bytes left, never by adding a length to a
+ * pointer: a hostile length near 4 GiB would wrap the 32-bit address and pass such a check.
+ */
 export function deserializeHeaders(ptr: usize, size: usize): Headers {
   const result = new Array<Header>();
   if (size < 4 || ptr == 0) return result;
   const end = ptr + size;
   const n = <usize>load<u32>(ptr);
-  if (n == 0 || <usize>4 + n * 8 > size) return result;
+  if (n == 0 || n > (size - 4) >> 3) return result;
   let lens = ptr + 4;
-  let data = ptr + <usize>4 + n * 8;
+  let data = lens + n * 8;
   for (let i: usize = 0; i < n; i++) {
     const klen = <usize>load<u32>(lens);
     const vlen = <usize>load<u32>(lens + 4);
     lens += 8;
-    if (data + klen + 1 + vlen + 1 > end) break;
+    const left = end - data; // data never passes end
+    if (klen >= left) break; // the key and its NUL
+    const afterKey = left - klen - 1;
+    if (vlen >= afterKey) break; // the value and its NUL
     const name = String.UTF8.decodeUnsafe(data, klen);
     data += klen + 1;
     const value = String.UTF8.decodeUnsafe(data, vlen);

@@ -2,6 +2,8 @@
 // numbers, booleans and null, into one JsonValue class. parseJson returns null on any syntax
 // error, trailing garbage, or nesting deeper than 64 levels.
 
+import { MAX_DIGITS, decimalToF64 } from "./decimal";
+
 export enum JsonType {
   Null = 0,
   Bool = 1,
@@ -75,6 +77,8 @@ const MAX_DEPTH = 64;
 class Parser {
   pos: i32 = 0;
   failed: bool = false;
+  /** A number's significant digits (reused by every number of the document). */
+  digits: StaticArray<u8> = new StaticArray<u8>(MAX_DIGITS);
   constructor(public text: string) {}
 
   fail(): JsonValue {
@@ -225,30 +229,43 @@ class Parser {
     return "";
   }
 
-  /** -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? as mantissa * 10^exponent. */
+  /**
+   * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?: its significant digits and decimal exponent,
+   * converted once with correct rounding (decimalToF64), so every number reads as JSON.parse reads it.
+   */
   number(): f64 {
     const text = this.text;
+    const digits = this.digits;
     let negative = false;
     if (this.peek() == 0x2d) { negative = true; this.pos++; }
     const intStart = this.pos;
-    let value: f64 = 0;
+    let count = 0;
     let exp: i32 = 0;
-    let digits = 0;
+    let truncated = false;
+    let inPart = 0;
     let fraction = false;
     for (;;) {
       const c = this.peek();
       if (c >= 0x30 && c <= 0x39) {
-        value = value * 10 + <f64>(c - 0x30);
-        if (fraction) exp--;
-        digits++;
-      } else if (c == 0x2e && !fraction && digits > 0) {
+        const d = <u8>(c - 0x30);
+        if (count == 0 && d == 0) {
+          if (fraction) exp--; // a leading zero only moves the point
+        } else if (count < MAX_DIGITS) {
+          unchecked((digits[count++] = d));
+          if (fraction) exp--;
+        } else {
+          if (d != 0) truncated = true;
+          if (!fraction) exp++;
+        }
+        inPart++;
+      } else if (c == 0x2e && !fraction && inPart > 0) {
         fraction = true;
-        digits = 0;
+        inPart = 0;
       } else break;
       this.pos++;
     }
     // no digits (in the integer part or after '.'), or a leading zero followed by digits
-    if (digits == 0 || (text.charCodeAt(intStart) == 0x30 && this.pos > intStart + 1 && text.charCodeAt(intStart + 1) != 0x2e)) {
+    if (inPart == 0 || (text.charCodeAt(intStart) == 0x30 && this.pos > intStart + 1 && text.charCodeAt(intStart + 1) != 0x2e)) {
       this.failed = true;
       return 0;
     }
@@ -261,15 +278,14 @@ class Parser {
       let n = 0;
       let e10 = 0;
       for (let c = this.peek(); c >= 0x30 && c <= 0x39; c = this.peek()) {
-        if (e10 < 1000) e10 = e10 * 10 + (c - 0x30);
+        if (e10 < 100000) e10 = e10 * 10 + (c - 0x30);
         n++;
         this.pos++;
       }
       if (n == 0) { this.failed = true; return 0; }
       exp += sign * e10;
     }
-    for (; exp > 0; exp--) value *= 10;
-    for (; exp < 0; exp++) value /= 10;
+    const value = decimalToF64(digits, count, exp, truncated);
     return negative ? -value : value;
   }
 }

@@ -4,7 +4,7 @@ import { HeaderMap, Plugin, Status, compilePluginModule, type HttpStream } from 
 import { maxMemoryPages } from '../../../src/host/memory-limit.js';
 import { wat } from './fixtures.js';
 import { loadProbe, put, t } from './probe.js';
-import { propertyRuns } from '../../helpers/property.js';
+import { holds, propertyRuns } from '../../helpers/property.js';
 
 // The host under modules written to misbehave: every answer is a status or a trap the fail strategy
 // handles, never an exception escaping into serve or the test process, and other streams go on.
@@ -82,7 +82,8 @@ describe('reentrant and garbage allocators', () => {
     stream.onRequestHeaders(new HeaderMap({ ':method': 'GET', ':path': '/p', 'x-a': 'b' }), true);
     vm.call('set_mode', 1, 3);
     const memSize = vm.mem.size;
-    fc.assert(
+    holds(
+      'host: garbage allocator',
       fc.property(fc.oneof(fc.integer(), fc.constantFrom(0, -1, memSize, memSize - 1, memSize - 8, 0x7fffffff, -0x80000000), fc.integer({ min: 0, max: memSize })), (ptr) => {
         vm.call('set_alloc', 1, ptr);
         const status = vm.call('pairs', stream.id);
@@ -91,7 +92,7 @@ describe('reentrant and garbage allocators', () => {
         else expect([Status.OK, Status.INVALID_MEMORY_ACCESS] as number[]).toContain(status);
         expect(vm.mem.size).toBe(memSize);
       }),
-      { numRuns: propertyRuns() },
+      propertyRuns(),
     );
     stream.finish();
     expect(plugin.failed).toBe(false);
@@ -122,7 +123,8 @@ describe('every host function under out-of-range pointers, lengths and sizes', (
     let stream = plugin.newStream();
     stream.onRequestHeaders(new HeaderMap({ ':method': 'GET', ':path': '/', 'x-a': 'b' }), false);
     let calls = 0;
-    fc.assert(
+    holds(
+      'host: any host call arguments',
       fc.property(fc.constantFrom(...fns), fc.array(arg, { minLength: 12, maxLength: 12 }), fc.boolean(), ([name, arity], args, inRoot) => {
         if (stream.closed || stream.localResponse) {
           stream.finish();
@@ -133,7 +135,7 @@ describe('every host function under out-of-range pointers, lengths and sizes', (
         calls++;
         expect(statuses.has(status), `${name}(${args.slice(0, arity).join(', ')}) answered ${status}`).toBe(true);
       }),
-      { numRuns: propertyRuns() },
+      propertyRuns(),
     );
     expect(calls).toBeGreaterThanOrEqual(propertyRuns());
     expect(plugin.failed).toBe(false);
@@ -157,13 +159,14 @@ describe('every host function under out-of-range pointers, lengths and sizes', (
         ([count, lengths, rest]) => new Uint8Array([...u32(count), ...lengths.flatMap(u32), ...rest]),
       ),
     );
-    fc.assert(
+    holds(
+      'host: serialized header maps',
       fc.property(pairsLike, (bytes) => {
         const [p, l] = put(vm, bytes);
         const status = t(vm, stream.id, 'set_header_map_pairs', 0, p, l);
         expect([Status.OK, Status.BAD_ARGUMENT] as number[]).toContain(status);
       }),
-      { numRuns: propertyRuns() },
+      propertyRuns(),
     );
     expect(plugin.failed).toBe(false);
     stream.finish();
