@@ -9,6 +9,9 @@ export function prometheusText(plugins: Plugin[], served: { requests: number }):
     `istio_wasm_serve_requests_total ${served.requests}`,
     '# TYPE istio_wasm_serve_plugin_failed gauge',
     ...plugins.map((p) => `istio_wasm_serve_plugin_failed{plugin="${p.name}"} ${p.failed ? 1 : 0}`),
+    // HTTP contexts a plugin holds now: back to 0 when no request is in flight, or something leaks.
+    '# TYPE istio_wasm_serve_open_contexts gauge',
+    ...plugins.map((p) => `istio_wasm_serve_open_contexts{plugin="${p.name}"} ${p.vm?.openStreams ?? 0}`),
   ];
   return `${toPrometheus(metrics)}${own.join('\n')}\n`;
 }

@@ -154,6 +154,40 @@ describe('serve under hostile traffic', () => {
     expect(n).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps answering others while slow clients hold connections and clients abort mid-body; no context leaks', async () => {
+    const upstream = await recordingUpstream();
+    const wasm = path.join(tmp.dir, 'continue-only.wasm');
+    writeFileSync(wasm, await wat('continue-only.wat'));
+    const s = await serve(['--wasm', wasm, '--upstream', upstream.url, '--no-trace']);
+    const { hostname, port } = new URL(s.url);
+    const raw = (data: string) => {
+      const socket = net.connect(Number(port), hostname);
+      socket.on('error', () => {});
+      socket.write(data);
+      return socket;
+    };
+    const slow = Array.from({ length: 20 }, () => raw('GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+    const aborting = Array.from({ length: 20 }, () => raw(`POST /abort HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n${'y'.repeat(500)}`));
+    await new Promise((r) => setTimeout(r, 100));
+    aborting.forEach((a) => a.destroy());
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const r = await fetch(`${s.url}/ok/${i}`, i % 2 ? { method: 'POST', body: `body ${i}` } : {});
+        await r.text();
+        return r.status;
+      }),
+    );
+    expect(statuses.filter((x) => x === 200)).toHaveLength(300);
+    slow.forEach((c) => c.destroy());
+    const open = async () => {
+      const text = await (await fetch(s.statsUrl)).text();
+      return [...text.matchAll(/^istio_wasm_serve_open_contexts\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
+    };
+    await until(() => false, 300);
+    expect(await open()).toEqual([0]);
+    expect(upstream.seen.filter((r) => r.url?.startsWith('/ok/'))).toHaveLength(300);
+  });
+
   it('answers 400 to request smuggling attempts (conflicting Content-Length / Transfer-Encoding) and nothing reaches the upstream', async () => {
     const upstream = await recordingUpstream();
     const wasm = path.join(tmp.dir, 'continue-only.wasm');
