@@ -7,6 +7,8 @@ import { versions } from '../../src/versions.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { hasRegistry, startRegistry, type StartedRegistry } from '../helpers/registry.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { makeGitRepo } from '../helpers/git-repo.js';
+import { echoHandler, startServe, startServer } from '../helpers/serve.js';
 import { toolchainEnv } from '../helpers/toolchains.js';
 
 /**
@@ -211,4 +213,42 @@ describe.runIf(hasRegistry() || process.env.CI)('istio-wasm init', () => {
     npmInstall(project);
     await adoptAndShip(project, 'rust-stamp', env);
   }, 1_200_000);
+
+  it('a project from a cargo-generate Rust template (the seed\'s shape) builds for wasm32-wasip1 whatever its Makefile says, and serves', async () => {
+    const url = await makeGitRepo(path.join(tmp.dir, 'seed-template'), {
+      'Cargo.toml': '[package]\nname = "{{project-name}}"\nversion = "0.1.0"\nauthors = ["{{authors}}"]\nedition = "2021"\n\n[lib]\ncrate-type = ["cdylib"]\n\n'
+        + `[dependencies]\nproxy-wasm = "${versions.proxyWasmRust}"\n\n[profile.release]\nopt-level = "s"\nlto = true\npanic = "abort"\n`,
+      'src/lib.rs': rustPlugin,
+      'Makefile': seedMakefile,
+    });
+    const env = toolchainEnv();
+    const created = await runCli(['seed-auth', '--template', url, '--yes', '--no-install', '--no-git', '--image', `${registry.host}/wasm/seed-auth:v1`], { cwd: tmp.dir, bin: 'create-istio-wasm', env });
+    expect(created.code).toBe(0);
+    // proxy_wasm::main! {{ … }} is not Liquid: the file is copied as it is, and said so.
+    expect(created.stderr).toMatch(/warning: src\/lib\.rs copied byte for byte, not rendered/);
+    const project = path.join(tmp.dir, 'seed-auth');
+    expect(readFileSync(path.join(project, 'src', 'lib.rs'), 'utf8')).toBe(rustPlugin);
+    expect(readFileSync(path.join(project, 'Makefile'), 'utf8')).toBe(seedMakefile);
+
+    const init = await runCli(['init', '--yes', '--json'], { cwd: project, env });
+    expect(init.code).toBe(0);
+    expect((JSON.parse(init.stdout) as InitJson).added).toEqual([]);
+
+    const build = await runCli(['build', '--json'], { cwd: project, env, timeoutMs: 600_000 });
+    expect(build.stderr).not.toMatch(/error/);
+    expect(build.code).toBe(0);
+    expect(readdirSync(path.join(project, 'target'))).toContain('wasm32-wasip1');
+
+    const upstream = await startServer(echoHandler());
+    const serve = await startServe(['--upstream', upstream.url], { cwd: project });
+    try {
+      const response = await fetch(`${serve.url}/hello`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-stamp')).toBe('rust');
+      expect((await response.json() as { url: string }).url).toBe('/hello');
+    } finally {
+      expect(await serve.stop()).not.toBeNull();
+      await upstream.close();
+    }
+  }, 900_000);
 });
