@@ -110,6 +110,11 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     dryRun: options.dryRun,
   };
   if (detected && detected.language === result.language) result.detected = detected;
+  const ignored = existingConfig ? (['name', 'language', 'image'] as const).filter((flag) => options[flag] !== undefined) : [];
+  if (ignored.length > 0) {
+    const kept = result.leftAlone.find((k) => k.path === configFileName);
+    if (kept) kept.reason += ` (${ignored.map((f) => `--${f}`).join(', ')} not applied: edit ${configFileName} to change them)`;
+  }
   if (options.dryRun || plan.add.length === 0) return result;
   throwIfCancelled(options.signal);
   const placement = await placeFiles(dir, plan.add, true);

@@ -30,7 +30,7 @@ function dependsOn(pkg: string | undefined, name: string): boolean {
 
 /**
  * The plugin's language, from its build files: Cargo.toml with a cdylib (or the proxy-wasm crate)
- * → rust; go.mod requiring a Proxy-Wasm Go SDK → Go; package.json depending on assemblyscript →
+ * → rust; go.mod requiring a Proxy-Wasm Go SDK → go; package.json depending on assemblyscript →
  * assemblyscript; a Makefile or CMakeLists.txt using proxy_wasm_intrinsics → cpp.
  * Undefined when nothing matches.
  */
