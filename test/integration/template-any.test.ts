@@ -101,8 +101,11 @@ function tree(dir: string): Map<string, Buffer> {
   return out;
 }
 
-/** The files init adds, as a built-in scaffold of the same language writes them (snapshot-tested in test/e2e). */
-const sharedAdditions = ['Makefile', 'Sealfile', 'deploy/Kubefile', 'deploy/images/shim/wasmImage', 'deploy/manifests/README.md', 'deploy/wasmplugin.yaml', 'Dockerfile', '.dockerignore', '.gitignore', '.github/workflows/ci.yml'];
+/**
+ * The files init adds, as a built-in scaffold of the same language, name and image writes them
+ * (snapshot-tested in test/e2e): istio-wasm.yaml, the Makefile, deploy/, the Dockerfile, CI, …
+ */
+const sharedAdditions = ['istio-wasm.yaml', 'Makefile', 'Sealfile', 'deploy/Kubefile', 'deploy/images/shim/wasmImage', 'deploy/manifests/README.md', 'deploy/wasmplugin.yaml', 'Dockerfile', '.dockerignore', '.gitignore', '.github/workflows/ci.yml'];
 
 async function reference(language: string, name: string): Promise<Map<string, Buffer>> {
   const dir = path.join(tmp.dir, 'reference', `${language}-${name}`);
@@ -111,35 +114,6 @@ async function reference(language: string, name: string): Promise<Map<string, Bu
     if (r.code !== 0) throw new Error(r.stderr);
   }
   return tree(dir);
-}
-
-function istioWasmYaml(name: string, language: string): string {
-  return `# istio-wasm.yaml: the one source of truth for \`istio-wasm\` commands (build, test, serve, push,
-# manifest, deploy, sealos). Flags and the REPO/IMG environment variables override \`image\`.
-# wasmPlugin holds the WasmPlugin spec (https://istio.io/latest/docs/reference/config/proxy_extensions/wasm-plugin/).
-# imagePullPolicy: IfNotPresent for immutable tags (and pinned digests), Always for moving tags like latest.
-name: ${name}
-language: ${language}
-module: build/plugin.wasm
-image: 127.0.0.1:5000/wasm/${name}:v1
-istio:
-  version: "1.30"
-wasmPlugin:
-  namespace: istio-system
-  selector:
-    matchLabels:
-      istio: ingressgateway
-  pluginName: ${name}
-  phase: AUTHN
-  priority: 10
-  failStrategy: FAIL_CLOSE
-  imagePullPolicy: IfNotPresent
-  pluginConfig:
-    protectedPrefix: /v2
-    credentialHeader: authorization
-  vmConfig:
-    env: []
-`;
 }
 
 function adoptedPackageJson(name: string, language: string): string {
@@ -219,7 +193,6 @@ async function adoption(language: string, name: string, own: string[]): Promise<
     expected.set(file, bytes);
   }
   const extra: Record<string, string> = {
-    'istio-wasm.yaml': istioWasmYaml(name, language),
     'package.json': adoptedPackageJson(name, language),
     'vitest.config.ts': readFileSync(path.join(repoRoot, 'templates', '_adopted', 'vitest.config.ts'), 'utf8'),
     'test/plugin.test.ts': smokeTest(name),
