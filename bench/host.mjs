@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const host = await import(pathToFileURL(path.join(repoRoot, 'dist', 'host', 'index.js')).href).catch(() => {
+const host = await import(pathToFileURL(path.join(repoRoot, 'dist', 'host.js')).href).catch(() => {
   throw new Error('bench/host.mjs needs the built host: run `npm run build` first');
 });
 

@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+if (process.argv.includes('--verbose') || process.env.DEBUG) process.setSourceMapsEnabled(true);
+const { main } = await import('../dist/cli.js');
 await main(process.argv, 'istio-wasm');

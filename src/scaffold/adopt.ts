@@ -1,10 +1,9 @@
-import path from 'node:path';
 import type { Language, ProjectConfig } from '../project/schema.js';
 import { configFileName } from '../project/schema.js';
 import { keepKindManifest, projectConfig, renderProjectFile } from './project-file.js';
 import { renderContext } from './render-context.js';
-import { renderDirectory, type RenderedFile } from './render.js';
-import { templatesRoot } from './templates.js';
+import { renderFiles, type RenderedFile } from './render.js';
+import { builtinTemplateFiles } from './templates.js';
 import type { ScaffoldValues } from './values.js';
 
 /** What `init` (and a scaffold from a repository without template.json) adds to a project. */
@@ -53,9 +52,9 @@ export async function planAdoption(options: {
   const context = renderContext(values, language, module, cliSpec);
   const candidates: RenderedFile[] = [
     { path: configFileName, contents: Buffer.from(renderProjectFile(config)), executable: false },
-    ...keepKindManifest(await renderDirectory(path.join(templatesRoot, '_shared'), context, '_shared'), config.kind ?? values.kind),
-    ...(await renderDirectory(path.join(templatesRoot, language), context, language)).filter((f) => fromLanguageTemplate.has(f.path)),
-    ...(await renderDirectory(path.join(templatesRoot, '_adopted'), context, '_adopted')),
+    ...keepKindManifest(await renderFiles(await builtinTemplateFiles('_shared'), context, '_shared'), config.kind ?? values.kind),
+    ...(await renderFiles(await builtinTemplateFiles(language), context, language)).filter((f) => fromLanguageTemplate.has(f.path)),
+    ...(await renderFiles(await builtinTemplateFiles('_adopted'), context, '_adopted')),
   ];
   const plan: AdoptionPlan = { config, add: [], leftAlone: [] };
   for (const file of candidates) {

@@ -3,13 +3,13 @@ import { CliError } from '../errors.js';
 import { throwIfCancelled } from '../runtime.js';
 import { defaultCliSpec } from './cli-spec.js';
 import { checkTarget, placeFiles, type Placement } from './place.js';
-import { mergeLayers, renderDirectory, type RenderedFile } from './render.js';
+import { mergeLayers, renderFiles, type RenderedFile } from './render.js';
 import { renderContext } from './render-context.js';
 import { trafficExtensionAvailableNote } from '../istio/kinds.js';
 import { parseIstioVersion } from '../istio/versions.js';
 import { keepKindManifest, projectConfig, renderProjectFile } from './project-file.js';
 import { detectPackageManager, initGit, runInstall, type PackageManager, type QueuedStep } from './tasks.js';
-import { builtinTemplateNames, defaultTemplate, layersOf, resolveTemplate, templatesRoot, type ResolvedTemplate } from './templates.js';
+import { builtinTemplateFiles, builtinTemplateNames, defaultTemplate, layersOf, resolveTemplate, type ResolvedTemplate } from './templates.js';
 import { resolveValues, type ScaffoldValues, type ValueSources } from './values.js';
 import { manifestFileName } from './manifest.js';
 import type { TemplateFormat } from './sources/detect.js';
@@ -62,8 +62,8 @@ export interface CreateResult {
 export async function renderProject(template: ResolvedTemplate, values: ScaffoldValues, cliSpec: string): Promise<RenderedFile[]> {
   const context = renderContext(values, template.manifest.language, template.manifest.module ?? 'build/plugin.wasm', cliSpec);
   const layers: RenderedFile[][] = [];
-  for (const layer of layersOf(template.manifest)) layers.push(await renderDirectory(path.join(templatesRoot, layer), context, layer));
-  layers.push(await renderDirectory(template.dir, context, template.source));
+  for (const layer of layersOf(template.manifest)) layers.push(await renderFiles(await builtinTemplateFiles(layer), context, layer));
+  layers.push(await renderFiles(await template.files(), context, template.source));
   const files = keepKindManifest(mergeLayers(...layers), values.kind);
   if (!files.some((f) => f.path === configFileName)) {
     const config = projectConfig(values, template.manifest.language, context.module);

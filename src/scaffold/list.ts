@@ -1,7 +1,6 @@
 import { builtinVariables } from './builtin-variables.js';
 import type { TemplateVariable } from './manifest.js';
-import { aliasesOf, builtinTemplateNames, readManifest, resolveTemplate, templatesRoot } from './templates.js';
-import path from 'node:path';
+import { aliasesOf, builtinManifest, builtinTemplateNames, resolveTemplate } from './templates.js';
 import type { TemplateFormat } from './sources/detect.js';
 
 export interface TemplateListing {
@@ -48,7 +47,7 @@ export async function listTemplates(one?: { source: string; ref?: string | undef
     }
   } else {
     for (const name of builtinTemplateNames()) {
-      const m = await readManifest(path.join(templatesRoot, name), name);
+      const m = builtinManifest(name);
       const aliases = aliasesOf(name);
       templates.push({ name, source: name, description: m.description, language: m.language, format: 'template.json', variables: m.variables ?? [], ...(aliases.length > 0 ? { aliases } : {}) });
     }

@@ -1,8 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
-import { manifestFileName } from './manifest.js';
 import type { RenderContext } from './render-context.js';
+import { readTemplateFiles, type TemplateFile } from './template-files.js';
 
 /** A file the scaffold will write: path relative to the project root, bytes, and mode. */
 export interface RenderedFile {
@@ -13,37 +12,28 @@ export interface RenderedFile {
 
 /** npm drops these from published packages, so templates store them with a leading underscore. */
 const renamed: Record<string, string> = { _gitignore: '.gitignore', _npmrc: '.npmrc', _gitattributes: '.gitattributes', _dockerignore: '.dockerignore' };
-const skipped = new Set([manifestFileName, '.git', 'node_modules', '.DS_Store']);
 
-/**
- * Files of a template directory, relative and sorted; `.git` and `node_modules` anywhere are left
- * out, and so are the root-level names in `skip` (by default template.json and .DS_Store).
- */
-export async function listFiles(dir: string, skip: ReadonlySet<string> = skipped, base = dir): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (skip.has(entry.name) && dir === base) continue;
-    if (entry.name === '.git' || entry.name === 'node_modules') continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(full, skip, base)));
-    else if (entry.isFile()) files.push(path.relative(base, full));
-  }
-  return files.sort();
+type Handlebars = typeof import('handlebars');
+let compiler: Promise<Handlebars> | undefined;
+let runtime: Promise<Handlebars> | undefined;
+
+/** One Handlebars environment with our helpers, from the full package or only its runtime. */
+async function withHelpers(load: Promise<{ default: unknown }>): Promise<Handlebars> {
+  const instance = ((await load).default as Handlebars).create();
+  instance.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  instance.registerHelper('jsonPretty', (value: unknown) => JSON.stringify(value, null, 2));
+  instance.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  return instance;
 }
 
-let engine: typeof import('handlebars') | undefined;
-
-async function handlebars(): Promise<typeof import('handlebars')> {
-  if (!engine) {
-    const hb = (await import('handlebars')).default;
-    const instance = hb.create();
-    instance.registerHelper('json', (value: unknown) => JSON.stringify(value));
-    instance.registerHelper('jsonPretty', (value: unknown) => JSON.stringify(value, null, 2));
-    instance.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    engine = instance as unknown as typeof import('handlebars');
+/** The template of one `*.hbs` file: precompiled (built-in templates) needs only Handlebars' runtime. */
+async function templateOf(file: TemplateFile): Promise<(context: RenderContext) => string> {
+  if (file.precompiled !== undefined) {
+    runtime ??= withHelpers(import('handlebars/runtime'));
+    return (await runtime).template(file.precompiled as Parameters<Handlebars['template']>[0]);
   }
-  return engine;
+  compiler ??= withHelpers(import('handlebars'));
+  return (await compiler).compile(file.contents.toString('utf8'), { strict: true, noEscape: true });
 }
 
 /** Target path of a template file: `.hbs` stripped, `_gitignore` → `.gitignore`. */
@@ -55,44 +45,41 @@ export function outputPath(relative: string): string {
   return out.split(path.sep).join('/');
 }
 
+export interface RenderOptions {
+  /** A repository that is not a create-istio-wasm template: a `.hbs` file that does not render is copied as it is, under its own name, and reported here. */
+  onForeign?: (file: string, reason: string) => void;
+}
+
 /**
- * Renders one template directory. Only `*.hbs` files go through Handlebars (strict: an unknown
- * variable is an error naming the file); everything else is copied byte for byte. With
- * `onForeign` (a repository that is not a create-istio-wasm template), a `.hbs` file that does not
- * render is copied as it is, under its own name, and reported instead.
+ * Renders a template's files. Only `*.hbs` files go through Handlebars (strict: an unknown
+ * variable is an error naming the file); everything else is copied byte for byte.
  */
-export async function renderDirectory(
-  dir: string,
-  context: RenderContext,
-  label: string,
-  options: { skip?: ReadonlySet<string>; onForeign?: (file: string, reason: string) => void } = {},
-): Promise<RenderedFile[]> {
-  const hb = await handlebars();
+export async function renderFiles(files: TemplateFile[], context: RenderContext, label: string, options: RenderOptions = {}): Promise<RenderedFile[]> {
   const out: RenderedFile[] = [];
-  for (const relative of await listFiles(dir, options.skip)) {
-    const full = path.join(dir, relative);
-    const bytes = await readFile(full);
-    const { mode } = await stat(full);
-    let contents = bytes;
-    const target = outputPath(relative);
-    if (relative.endsWith('.hbs')) {
+  for (const file of files) {
+    let contents = file.contents;
+    if (file.path.endsWith('.hbs')) {
       try {
-        const template = hb.compile(bytes.toString('utf8'), { strict: true, noEscape: true });
-        contents = Buffer.from(template(context), 'utf8');
+        contents = Buffer.from((await templateOf(file))(context), 'utf8');
       } catch (error) {
         if (options.onForeign) {
-          options.onForeign(relative, (messageOf(error).split('\n')[0] ?? 'not Handlebars').replace(' in [object Object]', ''));
-          out.push({ path: relative.split(path.sep).join('/'), contents: bytes, executable: (mode & 0o111) !== 0 });
+          options.onForeign(file.path, (messageOf(error).split('\n')[0] ?? 'not Handlebars').replace(' in [object Object]', ''));
+          out.push({ path: file.path, contents: file.contents, executable: file.executable });
           continue;
         }
-        throw new CliError('TEMPLATE_RENDER_FAILED', `cannot render ${label}/${relative}: ${messageOf(error).split('\n')[0]}`, {
+        throw new CliError('TEMPLATE_RENDER_FAILED', `cannot render ${label}/${file.path}: ${messageOf(error).split('\n')[0]}`, {
           hint: 'the template uses a variable that is not defined, or has a Handlebars syntax error',
         });
       }
     }
-    out.push({ path: target, contents, executable: (mode & 0o111) !== 0 });
+    out.push({ path: outputPath(file.path), contents, executable: file.executable });
   }
   return out;
+}
+
+/** Renders one template directory (a template from git or a local folder); `skip` as in listFiles. */
+export async function renderDirectory(dir: string, context: RenderContext, label: string, options: RenderOptions & { skip?: ReadonlySet<string> } = {}): Promise<RenderedFile[]> {
+  return renderFiles(await readTemplateFiles(dir, options.skip), context, label, options);
 }
 
 /** Later layers win: the template's own files replace shared ones of the same path. */

@@ -1,15 +1,15 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import { canonicalLanguage, languageList } from '../project/schema.js';
-import { packageRoot } from '../version.js';
+import { builtinFiles, builtinManifestText, builtinNames } from './builtin-templates.js';
 import { manifestFileName, type TemplateManifest, type TemplateVariable } from './manifest.js';
 import { detectFormat } from './sources/detect.js';
 import { describeForeign, type ForeignTemplate } from './sources/foreign.js';
+import { readTemplateFiles, type TemplateFile } from './template-files.js';
 
-export const templatesRoot = path.join(packageRoot, 'templates');
 export const defaultTemplate = 'assemblyscript';
 
 /** Other names of built-in templates: `tinygo` is the Go template's name from before Go 1.24. */
@@ -20,20 +20,26 @@ export function aliasesOf(name: string): string[] {
   return Object.keys(builtinTemplateAliases).filter((alias) => builtinTemplateAliases[alias] === name);
 }
 
-/** A template ready to render: where its files are, its manifest, and how to clean up a clone. */
+/** A template ready to render: its manifest, its files, and how to clean up a clone. */
 export interface ResolvedTemplate {
   format: 'template.json';
   /** What the user asked for (`assemblyscript`, a path or a git url). */
   source: string;
   kind: 'builtin' | 'directory' | 'git';
-  dir: string;
   manifest: TemplateManifest;
+  /** The template's files (a built-in's are in the package; see builtin-templates.ts). */
+  files: () => Promise<TemplateFile[]>;
   cleanup: () => Promise<void>;
 }
 
-/** Layers any template may include: folders under templates/ whose names start with "_". */
+/** Layers any template may include: built-in folders whose names start with "_". */
 export function builtinLayerNames(): string[] {
-  return readdirSync(templatesRoot).filter((n) => n.startsWith('_')).sort();
+  return builtinNames().filter((n) => n.startsWith('_'));
+}
+
+/** The files of a built-in template or layer (a folder of templates/ in this package). */
+export function builtinTemplateFiles(name: string): Promise<TemplateFile[]> {
+  return builtinFiles(name);
 }
 
 /** Layers a template renders before its own files, in order. */
@@ -43,7 +49,7 @@ export function layersOf(manifest: TemplateManifest): string[] {
 
 /** Names of the templates shipped in this package, first-class first. */
 export function builtinTemplateNames(): string[] {
-  const names = readdirSync(templatesRoot).filter((n) => !n.startsWith('_') && existsSync(path.join(templatesRoot, n, manifestFileName)));
+  const names = builtinNames().filter((n) => !n.startsWith('_') && builtinManifestText(n) !== undefined);
   return names.sort((a, b) => (a === defaultTemplate ? -1 : b === defaultTemplate ? 1 : a.localeCompare(b)));
 }
 
@@ -54,9 +60,21 @@ export async function readManifest(dir: string, source: string): Promise<Templat
       hint: `add a ${manifestFileName} with {"name", "description", "language", "variables": []} (see the built-in templates), or use --subdir to point at the template inside the repository`,
     });
   }
+  return parseManifest(await readFile(file, 'utf8'), source);
+}
+
+/** The manifest of a built-in template (one of builtinTemplateNames). */
+export function builtinManifest(name: string): TemplateManifest {
+  const text = builtinManifestText(name);
+  if (text === undefined) throw new CliError('TEMPLATE_NOT_FOUND', `unknown template "${name}"`, { hint: `use one of ${builtinTemplateNames().join(', ')}` });
+  return parseManifest(text, name);
+}
+
+/** Checks a template.json's text: the fields the scaffold relies on, each variable, its layers. */
+export function parseManifest(text: string, source: string): TemplateManifest {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
     throw new CliError('TEMPLATE_INVALID', `${manifestFileName} of ${source} is not valid JSON: ${messageOf(error)}`);
   }
@@ -64,7 +82,7 @@ export async function readManifest(dir: string, source: string): Promise<Templat
   const problems: string[] = [];
   if (typeof manifest.name !== 'string') problems.push('"name" must be a string');
   for (const layer of manifest.layers ?? []) {
-    if (typeof layer !== 'string' || !layer.startsWith('_') || layer.includes('/') || !existsSync(path.join(templatesRoot, layer))) {
+    if (typeof layer !== 'string' || !layer.startsWith('_') || !builtinLayerNames().includes(layer)) {
       problems.push(`"layers" entry ${JSON.stringify(layer)} is not a built-in layer (${builtinLayerNames().join(', ')})`);
     }
   }
@@ -120,7 +138,10 @@ function expandShorthand(source: string): string {
 /** A template directory from a path or git: ours (template.json), cargo-generate, or any repository. */
 async function describeTemplate(base: { source: string; kind: 'directory' | 'git'; dir: string; cleanup: () => Promise<void> }, subdir: string | undefined): Promise<ResolvedTemplate | ForeignTemplate> {
   const format = await detectFormat(base.dir, base.source);
-  if (format === 'template.json') return { ...base, format, manifest: await readManifest(base.dir, base.source) };
+  if (format === 'template.json') {
+    const { dir, ...rest } = base;
+    return { ...rest, format, manifest: await readManifest(dir, base.source), files: () => readTemplateFiles(dir) };
+  }
   return describeForeign(base, format, subdir);
 }
 
@@ -134,8 +155,7 @@ export async function resolveTemplate(source: string, options: { ref?: string | 
   const builtin = builtinTemplateAliases[source] ?? source;
   if (!isGitSource(source) && builtinTemplateNames().includes(builtin)) {
     if (options.ref || options.subdir) throw new CliError('INVALID_VALUE', '--ref and --subdir apply only to templates from git or a directory');
-    const dir = path.join(templatesRoot, builtin);
-    return { format: 'template.json', source: builtin, kind: 'builtin', dir, manifest: { shared: true, ...(await readManifest(dir, builtin)) }, cleanup: noop };
+    return { format: 'template.json', source: builtin, kind: 'builtin', manifest: { shared: true, ...builtinManifest(builtin) }, files: () => builtinFiles(builtin), cleanup: noop };
   }
   if (!isGitSource(source)) {
     const dir = path.resolve(options.cwd, source);

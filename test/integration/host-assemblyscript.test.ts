@@ -12,7 +12,7 @@ const template = path.join(repoRoot, 'templates', 'assemblyscript');
 let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'testing', 'index.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'testing.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-as-');
   const dir = tmp.dir;
   cpSync(path.join(template, 'assembly'), path.join(dir, 'assembly'), { recursive: true });

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../../errors.js';
 import { manifestFileName } from '../manifest.js';
-import { listFiles } from '../render.js';
+import { listFiles } from '../template-files.js';
 import { cargoGenerateBuiltinNames } from './cargo-generate-builtins.js';
 import { cargoGenerateConfigName } from './cargo-generate-config.js';
 
