@@ -4,9 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fromSource from '../../src/scaffold/builtin-templates.js';
 import { renderFiles } from '../../src/scaffold/render.js';
-import type { RenderContext } from '../../src/scaffold/render-context.js';
+import type { TemplateManifest } from '../../src/scaffold/manifest.js';
+import { renderContext, type RenderContext } from '../../src/scaffold/render-context.js';
 import type { TemplateFile } from '../../src/scaffold/template-files.js';
-import { versions } from '../../src/versions.js';
+import { resolveValues } from '../../src/scaffold/values.js';
 import { repoRoot } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
@@ -28,14 +29,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => tmp?.cleanup());
 
-const context = {
-  name: 'wasm-auth', snakeName: 'wasm_auth', pascalName: 'WasmAuth', language: 'rust', module: 'build/plugin.wasm',
-  image: 'ghcr.io/acme/wasm-auth:v1', imageRepository: 'ghcr.io/acme/wasm-auth', imageTag: 'v1', registry: 'ghcr.io',
-  namespace: 'istio-system', istioVersion: '1.30', selectorLabels: { istio: 'ingressgateway' }, phase: 'AUTHN', priority: 10,
-  failStrategy: 'FAIL_CLOSE', imagePullPolicy: 'IfNotPresent', pluginConfig: { header: '<x & "y">' },
-  pluginConfigJson: '{"header":"<x & \\"y\\">"}', pluginConfigPretty: '{\n  "header": "<x & \\"y\\">"\n}',
-  cliSpec: 'file:../create-istio-wasm-0.1.0.tgz', cliVersion: '0.1.0', versions,
-} as unknown as RenderContext;
+/** The context a scaffold renders with: every value at its default, a config with characters Handlebars would escape. */
+async function contextFor(name: string): Promise<RenderContext> {
+  const text = fromSource.builtinManifestText(name);
+  const manifest = (text ? JSON.parse(text) : { language: 'assemblyscript', variables: [] }) as TemplateManifest;
+  const flags = { pluginConfig: '{"header":"<x & \\"y\\">"}' };
+  const values = await resolveValues({ flags, env: {}, cwd: tmp.dir, dirName: 'wasm-auth', yes: true }, manifest.variables ?? []);
+  return renderContext(values, manifest.language, manifest.module ?? 'build/plugin.wasm', 'file:../create-istio-wasm-0.1.0.tgz');
+}
 
 const plain = (files: TemplateFile[]) => files.map(({ path: p, contents, executable }) => ({ path: p, contents: contents.toString('base64'), executable }));
 
@@ -57,6 +58,7 @@ describe('built-in templates in the bundle', () => {
 
   it('renders each template exactly as compiling it at run time does', async () => {
     for (const name of fromSource.builtinNames()) {
+      const context = await contextFor(name);
       const precompiled = await renderFiles(await generated.builtinFiles(name), context, name);
       const compiled = await renderFiles(await fromSource.builtinFiles(name), context, name);
       expect(precompiled.map((f) => [f.path, f.contents.toString()]), name).toEqual(compiled.map((f) => [f.path, f.contents.toString()]));
@@ -65,7 +67,7 @@ describe('built-in templates in the bundle', () => {
 
   it('a precompiled template is still strict: an unknown variable names the file', async () => {
     const files = await generated.builtinFiles('assemblyscript');
-    const { name: _left, ...withoutName } = context;
+    const { name: _left, ...withoutName } = await contextFor('assemblyscript');
     await expect(renderFiles(files, withoutName as unknown as RenderContext, 'assemblyscript')).rejects.toThrow(/cannot render assemblyscript\/.+\.hbs: "name" not defined/);
   });
 
