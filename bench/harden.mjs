@@ -2,21 +2,21 @@
 // `npm run harden` (also part of `npm run bench`): the figures of issue 15.
 //  1. Property-based areas: runs the property test files (the SDK inside the host, the host under
 //     hostile modules) with HARDEN_REPORT set, and prints the cases tried and failures per area.
-//  2. serve under hostile traffic, in this process on the built code: 1,000 concurrent requests
-//     while slow clients hold connections, clients abort mid-body, the upstream resets requests and
-//     smuggling attempts arrive; prints requests held (answered right), open plugin contexts after
+//  2. serve under hostile traffic, in this process, on serve bundled as `npm run build` bundles it:
+//     1,000 concurrent requests while slow clients hold connections, clients abort mid-body, the
+//     upstream resets requests and smuggling attempts arrive; prints requests held (answered right), open plugin contexts after
 //     the run (must be 0) and the JS heap after the run against before (after a full GC; goal <= 1.1x).
-// Needs `npm run build` first. `node bench/harden.mjs --traffic-only` skips part 1; `--json` prints
-// the figures as one JSON object.
+// `node bench/harden.mjs --traffic-only` skips part 1; `--json` prints the figures as one JSON object.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { loadSource } from './load-source.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -59,9 +59,7 @@ if (!args.includes('--traffic-only')) {
 // ---- 2. serve under hostile traffic --------------------------------------------------------------
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
-const serveModule = pathToFileURL(path.join(repoRoot, 'dist', 'serve', 'index.js')).href;
-if (!existsSync(fileURLToPath(serveModule))) throw new Error('bench/harden.mjs needs the built code: run `npm run build` first');
-const { startServe } = await import(serveModule);
+const { startServe } = await loadSource('src/serve/index.ts');
 
 const wabt = await (await import('wabt')).default();
 const watFile = path.join(repoRoot, 'test', 'fixtures', 'wat', 'continue-only.wat');

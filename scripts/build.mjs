@@ -18,8 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
-import { builtinTemplatesPlugin } from './build/builtin-templates.mjs';
-import { cjsDynamicImportPlugin } from './build/cjs-dynamic-import.mjs';
+import { bundleOptions } from './build/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -41,28 +40,7 @@ function entryPoints() {
 }
 
 const entries = entryPoints();
-const result = await build({
-  entryPoints: entries,
-  outdir: dist,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: '[name]-[hash]',
-  sourcemap: 'linked',
-  sourcesContent: false,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // Libraries and our errors name themselves with constructor.name (commander's CommanderError).
-  keepNames: true,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-  // Bundled CommonJS libraries call require() for Node's built-ins.
-  plugins: [builtinTemplatesPlugin(root), cjsDynamicImportPlugin()],
-  banner: { js: "import { createRequire as __ciwCreateRequire } from 'node:module'; const require = __ciwCreateRequire(import.meta.url);" },
-});
+const result = await build({ ...bundleOptions(root), entryPoints: entries, outdir: dist, metafile: true });
 
 // Files of an earlier build go only after the new ones are written: a CLI started meanwhile (a
 // test, a watch) finds dist/cli.js at every moment.
