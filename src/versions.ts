@@ -30,6 +30,8 @@ export const versions = {
   proxyWasmCppSdk: 'HEAD',
   /** Emscripten release the C++ SDK's docs/building.md names as known to work. */
   emscriptenImage: 'emscripten/emsdk:3.1.67',
+  /** Oldest em++ that knows the template's -sINITIAL_HEAP (added in Emscripten 3.1.55). */
+  emscriptenMinimum: '3.1.55',
   /** Node image for the AssemblyScript Dockerfile's builder stage. */
   nodeImage: 'node:20-slim',
 } as const;

@@ -1,11 +1,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
+import { versions } from '../versions.js';
 import { runTool, toolVersion } from './exec.js';
+import { versionAtLeast } from './go.js';
 import type { BuildContext, LanguageBuilder, ToolCheck } from './types.js';
 
 const dockerHint = 'or `istio-wasm build --docker` to build in the Dockerfile';
-const emxxFix = `install Emscripten (https://emscripten.org/docs/getting_started/downloads.html; the SDK documents 3.1.67) and \`source emsdk_env.sh\`, ${dockerHint}`;
+const minimumEmxx = versions.emscriptenMinimum;
+const emxxFix = `install Emscripten ${minimumEmxx} or newer (\`./emsdk install latest && ./emsdk activate latest && source emsdk_env.sh\`, https://emscripten.org/docs/getting_started/downloads.html; Debian trixie: \`apt-get install emscripten\`), ${dockerHint}`;
+
+/** `3.1.69` from `emcc (Emscripten gcc/clang-like replacement + linker emulating GNU ld) 3.1.69 (…)`. */
+export function emxxVersionOf(line: string): string | undefined {
+  return /\)\s+(\d+\.\d+\.\d+)/.exec(line)?.[1] ?? /\b(\d+\.\d+\.\d+)\b/.exec(line)?.[1];
+}
 const makeFix = `install make (Debian/Ubuntu: \`apt-get install make\`), ${dockerHint}`;
 const sdkFix = `clone https://github.com/proxy-wasm/proxy-wasm-cpp-sdk and set PROXY_WASM_CPP_SDK to it (or put it in ./proxy-wasm-cpp-sdk or ../proxy-wasm-cpp-sdk), ${dockerHint}`;
 const buildFile = 'Makefile.build';
@@ -27,8 +35,11 @@ export const cppBuilder: LanguageBuilder = {
     const emxx = await toolVersion('em++', ['--version'], root);
     const make = await toolVersion('make', ['--version'], root);
     const sdk = findCppSdk(root);
-    const emxxCheck: ToolCheck = { tool: 'em++ (Emscripten)', found: emxx !== undefined, fix: emxxFix };
-    if (emxx) emxxCheck.version = emxx;
+    const version = emxx ? emxxVersionOf(emxx) : undefined;
+    // Makefile.build sets -sINITIAL_HEAP, which older em++ refuses ("Attempt to set a non-existent setting").
+    const tooOld = version !== undefined && !versionAtLeast(version, minimumEmxx);
+    const emxxCheck: ToolCheck = { tool: 'em++ (Emscripten)', found: emxx !== undefined && !tooOld, fix: emxxFix };
+    if (emxx) emxxCheck.version = tooOld ? `${version} (too old: Makefile.build's -sINITIAL_HEAP needs ${minimumEmxx} or newer)` : (version ?? emxx);
     const makeCheck: ToolCheck = { tool: 'make', found: make !== undefined, fix: makeFix };
     if (make) makeCheck.version = make;
     const sdkCheck: ToolCheck = { tool: 'proxy-wasm-cpp-sdk', found: sdk !== undefined, fix: sdkFix };
@@ -39,7 +50,8 @@ export const cppBuilder: LanguageBuilder = {
   async build(ctx: BuildContext): Promise<void> {
     const [emxx, make, sdk] = await this.toolchain(ctx.root);
     if (!emxx?.found) {
-      throw new CliError('TOOLCHAIN_MISSING', 'em++ (Emscripten) is not installed (the C++ SDK builds with it)', { hint: emxxFix });
+      const message = emxx?.version ? `em++ ${emxx.version}` : 'em++ (Emscripten) is not installed (the C++ SDK builds with it)';
+      throw new CliError('TOOLCHAIN_MISSING', message, { hint: emxxFix });
     }
     if (!make?.found) throw new CliError('TOOLCHAIN_MISSING', 'make is not installed', { hint: makeFix });
     const sdkDir = findCppSdk(ctx.root);
