@@ -80,7 +80,7 @@ export const goBuilder: LanguageBuilder = {
     }
     const common = { cwd: ctx.root, signal: ctx.signal, onOutput: ctx.onOutput, missingHint: goFix };
     const tool = found.go ? 'go' : 'tinygo';
-    ctx.onOutput?.(found.go
+    ctx.onNote?.(found.go
       ? `using go ${found.go} (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)`
       : `using tinygo ${found.tinygo ?? ''} (${found.oldGo ? `go ${found.oldGo} is older than ${minimumGo}` : 'go is not installed'})`);
     if (!existsSync(path.join(ctx.root, 'go.sum'))) {

@@ -47,12 +47,13 @@ export async function buildProject(options: {
   docker?: boolean;
   signal?: AbortSignal;
   onOutput?: (line: string) => void;
+  onNote?: (line: string) => void;
 }): Promise<BuildResult> {
   const { root, config } = options;
   const output = path.resolve(root, config.module);
   await mkdir(path.dirname(output), { recursive: true });
   const partial = partialModulePath(output);
-  const ctx = { root, config, output: partial, signal: options.signal, onOutput: options.onOutput };
+  const ctx = { root, config, output: partial, signal: options.signal, onOutput: options.onOutput, onNote: options.onNote };
   try {
     if (options.docker) {
       const { buildWithContainer } = await import('./docker.js');

@@ -7,8 +7,10 @@ export interface BuildContext {
   /** Absolute path the module must be written to (config.module resolved against root). */
   output: string;
   signal?: AbortSignal | undefined;
-  /** Called with each line the toolchain prints (the command shows it on stderr). */
+  /** Called with each line the toolchain prints (the command shows it on stderr with --verbose). */
   onOutput?: ((line: string) => void) | undefined;
+  /** Called with what the builder chose and why (which compiler), shown as a step. */
+  onNote?: ((line: string) => void) | undefined;
 }
 
 /** One tool a language needs, as `build` and `doctor` report it. */

@@ -20,6 +20,7 @@ export function registerBuild(program: Command): void {
         docker: Boolean(opts.docker),
         signal: cancelSignal(),
         onOutput: (line) => debug(line),
+        onNote: (line) => step(line),
       });
       if (opts.json) {
         json(built);

@@ -198,7 +198,7 @@ printf 'module' > "$4"`,
     await writeFile(path.join(project, 'go.mod'), 'module wasm-auth\n');
     expect(await goBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: true, version: 'go 1.24.3' })]);
     const lines: string[] = [];
-    const ctx = { ...context('go'), onOutput: (line: string) => lines.push(line) };
+    const ctx = { ...context('go'), onNote: (line: string) => lines.push(line) };
     await goBuilder.build(ctx);
     expect(await readFile(ctx.output, 'utf8')).toBe('module');
     expect(lines[0]).toBe('using go 1.24.3 (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)');
@@ -215,7 +215,7 @@ printf 'tiny' > "$3"`);
     await writeFile(path.join(project, 'go.mod'), 'module wasm-auth\n');
     expect(await goBuilder.toolchain(project)).toEqual([expect.objectContaining({ found: true, version: 'tinygo 0.37.0' })]);
     const lines: string[] = [];
-    const ctx = { ...context('go'), onOutput: (line: string) => lines.push(line) };
+    const ctx = { ...context('go'), onNote: (line: string) => lines.push(line) };
     await goBuilder.build(ctx);
     expect(await readFile(ctx.output, 'utf8')).toBe('tiny');
     expect(lines[0]).toBe('using tinygo 0.37.0 (go 1.22.5 is older than 1.24)');
