@@ -5,10 +5,10 @@
 // - `istio-wasm --help` (loads every command module) against `node -e 0` (reported)
 // - scaffold of the AssemblyScript template with --no-install --no-git against a `git clone` of the
 //   same files from a local repository                                  (goal <= 1x)
-// - the AssemblyScript example module's size, built with the project's flags (goal <= 16 KB, no WASI)
+// (The example modules' sizes, AssemblyScript's 16 KB budget among them, are bench/sizes.mjs.)
 // Needs `npm run build` first (bench/run.mjs does) and git.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, cpSync, symlinkSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,18 +69,6 @@ try {
   // Context for the ratio above: Node's own start-up against the same clone.
   report('node -e 0 (ms)', node0, 'git clone of the same files', clone);
 
-  // 3. Module size of the example plugin, built as `istio-wasm build` does.
-  const project = path.join(tmp, 'size');
-  execFileSync(process.execPath, [createBin, 'size', '--yes', '--no-install', '--no-git'], { cwd: tmp, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
-  mkdirSync(path.join(project, 'node_modules'));
-  symlinkSync(root, path.join(project, 'node_modules', 'create-istio-wasm'));
-  symlinkSync(path.join(root, 'node_modules', 'assemblyscript'), path.join(project, 'node_modules', 'assemblyscript'));
-  execFileSync(process.execPath, [bin, 'build'], { cwd: project, stdio: 'ignore' });
-  const bytes = readFileSync(path.join(project, 'build', 'plugin.wasm'));
-  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
-  const wasi = imports.filter((i) => i.module.startsWith('wasi')).length;
-  report('assemblyscript example module (KB)', bytes.length / 1024, '16 KB budget', 16, 1);
-  results.push({ name: 'assemblyscript example WASI imports', value: wasi, baseline: 'none', baselineValue: 0, ratio: null, goal: 0, met: wasi === 0 });
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
