@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../../src/scaffold/index.js';
@@ -320,6 +320,30 @@ describe('a cargo-generate template without cargo-generate.toml', () => {
     });
     expect(prompter.asked.every((m) => !/License|team/.test(m))).toBe(true);
     expectTree(path.join(tmp.dir, 'ask-auth'), await expected(own('ask-auth'), 'rust', 'ask-auth'));
+  });
+
+  it('--subdir picks it inside a larger repository; --overwrite writes into a non-empty directory, keeping the user\'s other files', async () => {
+    const repo = path.join(tmp.dir, 'monorepo');
+    const url = await makeGitRepo(repo, {
+      'README.md': 'many templates\n',
+      'templates/rust-seed/Cargo.toml': '[package]\nname = "{{project-name}}"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\nname = "{{crate_name}}"\ncrate-type = ["cdylib"]\n',
+      'templates/rust-seed/src/lib.rs': 'proxy_wasm::main! {{ "{{" }} /* {{crate_name}} */ {{ "}}" }}\n',
+      'templates/rust-seed/Makefile': 'build:\n\tcargo build --target wasm32-wasi --release\n',
+      'templates/rust-seed/README.md': '{{project-name}} by {{authors}}\n',
+    });
+    const dir = path.join(tmp.dir, 'sub-auth');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'README.md'), 'my notes, replaced\n');
+    await writeFile(path.join(dir, 'notes.txt'), 'mine, kept\n');
+    const refused = await create(['sub-auth', '--template', url, '--subdir', 'templates/rust-seed', '--yes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/is not empty/);
+    const r = await create(['sub-auth', '--template', url, '--subdir', 'templates/rust-seed', '--overwrite', '--yes', '--image', '127.0.0.1:5000/wasm/sub-auth:v1']);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const want = await expected(own('sub-auth'), 'rust', 'sub-auth');
+    want.set('notes.txt', Buffer.from('mine, kept\n'));
+    expectTree(dir, want);
   });
 });
 
