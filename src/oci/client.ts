@@ -69,6 +69,13 @@ interface Token {
 
 const retryStatuses = new Set([500, 502, 503, 504]);
 
+/** Manifests larger than this are refused (containerd's and distribution's limit is 4 MiB). */
+export const maxManifestBytes = 4 * 1024 * 1024;
+
+function tooLarge(what: string, limit: number): CliError {
+  return new CliError('TOO_LARGE', `${what} is larger than ${limit} bytes; refused`, { hint: 'the registry sent more than it should: check the image, or the registry (or a proxy in front of it)' });
+}
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -238,16 +245,20 @@ export class RegistryClient {
     return { value, expiresAt: Date.now() + expiresIn * 1000 };
   }
 
-  /** One HTTP exchange with timeout and manual redirects; Authorization only to the same host. */
+  /** One HTTP exchange with timeout and manual redirects; Authorization only to the registry's origin. */
   private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string, onBodyProgress?: (sent: number) => void): Promise<HttpResponse> {
     let current = url;
-    const origin = new URL(url).host;
+    // Credentials go to the registry's own origin (scheme, host and port) only: not to an upload
+    // Location or a redirect on another host (a blob store, a CDN), not over a downgrade to http, and
+    // not back to the registry once a hop left it (as fetch drops Authorization on cross-origin redirects).
+    const registryOrigin = new URL(this.baseUrl).origin;
+    let leftRegistry = false;
     const timeoutMs = this.timeoutMs + (body ? Math.ceil(body.length / (1024 * 1024)) * 1000 : 0);
     for (let hop = 0; hop < 6; hop++) {
       throwIfCancelled(this.options.signal);
-      const sameHost = new URL(current).host === origin;
+      if (new URL(current).origin !== registryOrigin) leftRegistry = true;
       const sendHeaders: Record<string, string> = { ...headers };
-      if (!sameHost) delete sendHeaders.authorization;
+      if (leftRegistry) delete sendHeaders.authorization;
       const signals = [AbortSignal.timeout(timeoutMs)];
       if (this.options.signal) signals.push(this.options.signal);
       let response: HttpResponse;
@@ -487,7 +498,7 @@ export class RegistryClient {
     try {
       const headers: Record<string, string> = {};
       const auth = this.auth?.scheme === 'basic' ? this.basicHeader() : [...this.tokens.values()][0] ? `Bearer ${[...this.tokens.values()][0]?.value}` : undefined;
-      if (auth && new URL(location).host === new URL(this.baseUrl).host) headers.authorization = auth;
+      if (auth && new URL(location).origin === new URL(this.baseUrl).origin) headers.authorization = auth;
       const response = await httpRequest({ method: 'DELETE', url: location, headers, signal: AbortSignal.timeout(5_000), insecure: this.options.insecure });
       this.log(`DELETE ${withoutQuery(location)} -> ${response.status}`);
       await response.body?.cancel();
@@ -523,7 +534,7 @@ export class RegistryClient {
 
   async getManifest(repository: string, reference: string): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }> {
     const response = await this.request({ method: 'GET', url: this.url(`${repository}/manifests/${reference}`), repository, headers: { accept: manifestAccept }, what: `manifest ${reference}`, ok: [200] });
-    const bytes = await response.bytes();
+    const bytes = await response.bytes(maxManifestBytes, () => tooLarge(`the manifest ${reference} from ${this.registry}`, maxManifestBytes));
     const digest = digestOf(bytes);
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new CliError('DIGEST_MISMATCH', `the manifest ${reference} from ${this.registry} has digest ${digest}`, { hint: 'the registry or a proxy altered the content' });
@@ -553,7 +564,8 @@ export class RegistryClient {
   async getBlob(repository: string, descriptor: Descriptor, maxBytes = 512 * 1024 * 1024): Promise<Uint8Array> {
     if (descriptor.size > maxBytes) throw new CliError('TOO_LARGE', `blob ${descriptor.digest} is ${descriptor.size} bytes, over the ${maxBytes} limit`);
     const response = await this.request({ method: 'GET', url: this.url(`${repository}/blobs/${descriptor.digest}`), repository, what: `blob ${descriptor.digest.slice(0, 19)}`, ok: [200] });
-    const bytes = await response.bytes();
+    // Never more than the manifest advertised: a registry streaming on is refused, not buffered.
+    const bytes = await response.bytes(descriptor.size, () => tooLarge(`blob ${descriptor.digest} from ${this.registry} (advertised as ${descriptor.size} bytes)`, descriptor.size));
     if (digestOf(bytes) !== descriptor.digest) {
       throw new CliError('DIGEST_MISMATCH', `blob ${descriptor.digest} from ${this.registry} does not match its digest`, { hint: 'the registry or a proxy altered the content' });
     }

@@ -63,12 +63,22 @@ export class HttpResponse {
     });
   }
 
-  async bytes(): Promise<Uint8Array> {
+  /**
+   * The whole body. With `limit`, a body announced or found longer than `limit` bytes is refused
+   * with `tooLarge()` as soon as that is known (the connection is dropped, nothing more is read).
+   */
+  async bytes(limit?: number, tooLarge?: () => Error): Promise<Uint8Array> {
     const chunks: Buffer[] = [];
     let length = 0;
+    const refuse = () => {
+      this.message.destroy();
+      return tooLarge?.() ?? new Error(`response body over ${limit} bytes`);
+    };
+    if (limit !== undefined && Number(this.message.headers['content-length'] ?? 0) > limit) throw refuse();
     for await (const chunk of this.message) {
       chunks.push(chunk as Buffer);
       length += (chunk as Buffer).length;
+      if (limit !== undefined && length > limit) throw refuse();
     }
     const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
     return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
