@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError } from '../../src/errors.js';
 import { createProject } from '../../src/scaffold/index.js';
 import { osArch } from '../../src/scaffold/sources/cargo-generate-builtins.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
@@ -257,6 +258,25 @@ describe('a cargo-generate template with cargo-generate.toml', () => {
     expect(prompter.asked).not.toContain('Metric prefix');
     expect(created.format).toBe('cargo-generate');
     expectTree(path.join(tmp.dir, 'edge-guard'), await expected(cargoGenerateOwn({ name: 'edge-guard', license: 'Apache-2.0', owner: 'core', apache: 'Apache License 2.0\n' }), 'rust', 'edge-guard'));
+  });
+
+  it('Ctrl-C at a placeholder prompt: Operation cancelled, nothing written', async () => {
+    const controller = new AbortController();
+    const answers = scripted({ 'Image to push': '127.0.0.1:5000/wasm/cancelled-cg:v1' });
+    const prompter = {
+      ...answers,
+      select: async (o: Parameters<typeof answers.select>[0]) => {
+        if (o.message === 'License?') controller.abort(new CancelledError());
+        return answers.select(o);
+      },
+    };
+    const error = await createProject({
+      dir: 'cancelled-cg', template: urls.cargoGenerate, flags: {}, env: { ...process.env, ...author }, cwd: tmp.dir, prompter, signal: controller.signal,
+      yes: false, overwrite: false, install: false, git: false, dryRun: false, cliSpec: `file:${repoRoot}`,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect((error as CancelledError).exitCode).toBe(130);
+    expect(existsSync(path.join(tmp.dir, 'cancelled-cg'))).toBe(false);
   });
 
   it('--list-templates --json lists its placeholders, conditional ones with their condition, and its hooks', async () => {
