@@ -23,3 +23,11 @@ export function holds<T>(area: string, property: fc.IProperty<T>, numRuns = prop
   if (report) appendFileSync(report, `${JSON.stringify({ area, cases: details.numRuns, failures: details.failed ? 1 : 0 })}\n`);
   if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? 'property failed');
 }
+
+/** holds() for properties whose cases are asynchronous. */
+export async function holdsAsync<T>(area: string, property: fc.IAsyncProperty<T>, numRuns = propertyRuns()): Promise<void> {
+  const details = await fc.check(property, { numRuns });
+  const report = process.env.HARDEN_REPORT;
+  if (report) appendFileSync(report, `${JSON.stringify({ area, cases: details.numRuns, failures: details.failed ? 1 : 0 })}\n`);
+  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? 'property failed');
+}

@@ -10,14 +10,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Chain, HeaderMap, Plugin, type DataOutcome, type PluginVm } from '../../src/host/index.js';
+import { Chain, HeaderMap, Plugin, type DataOutcome, type HttpCallResponse, type PluginVm } from '../../src/host/index.js';
 import { repoRoot } from '../helpers/cli.js';
-import { holds, propertyRuns } from '../helpers/property.js';
+import { holds, holdsAsync, propertyRuns } from '../helpers/property.js';
 
 const run = promisify(execFile);
 let dir = '';
 let plugin: Plugin;
 let vm: PluginVm;
+let moduleBytes: Uint8Array;
 
 beforeAll(async () => {
   // Laid out as a generated project: the SDK comes from node_modules/create-istio-wasm.
@@ -28,7 +29,8 @@ beforeAll(async () => {
   await copyFile(path.join(repoRoot, 'test', 'fixtures', 'as', 'properties.ts'), path.join(dir, 'properties.ts'));
   const flags = JSON.parse(await readFile(path.join(repoRoot, 'assembly', 'asc-flags.json'), 'utf8')) as string[];
   await run(process.execPath, [path.join(repoRoot, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), 'properties.ts', '-o', 'properties.wasm', ...flags], { cwd: dir });
-  plugin = await Plugin.load({ module: new Uint8Array(await readFile(path.join(dir, 'properties.wasm'))), failStrategy: 'FAIL_RELOAD' });
+  moduleBytes = new Uint8Array(await readFile(path.join(dir, 'properties.wasm')));
+  plugin = await Plugin.load({ module: moduleBytes, failStrategy: 'FAIL_RELOAD' });
   if (!plugin.vm) throw new Error(`the fixture did not start: ${plugin.failure?.message}`);
   vm = plugin.vm;
 }, 180_000);
@@ -302,6 +304,36 @@ describe('property values (getProperty) and request bodies, through a stream of 
     );
     expect(runOn('t_property', enc.encode('no\u0000such'), stream.id)).toBe('null');
     stream.finish();
+  });
+
+  it('reads any callout response (headers and body) inside proxy_on_http_call_response', async () => {
+    let answer: HttpCallResponse = { headers: [] };
+    const callout = await Plugin.load({
+      module: moduleBytes,
+      failStrategy: 'FAIL_RELOAD',
+      dispatcher: { knows: (cluster) => cluster === 'callout', dispatch: () => Promise.resolve(answer) },
+    });
+    const cvm = callout.vm as PluginVm;
+    cvm.call('set_body_mode', 1, 2);
+    const name = fc.string({ minLength: 1, maxLength: 12 }).map((s) => s.toLowerCase()).filter((s) => !s.includes('\u0000'));
+    const value = fc.string({ maxLength: 40 }).filter((s) => !s.includes('\u0000'));
+    await holdsAsync(
+      'SDK: callout responses',
+      fc.asyncProperty(fc.array(fc.tuple(name, value), { maxLength: 12 }), fc.uint8Array({ maxLength: 600 }), async (pairs, body) => {
+        answer = { headers: [[':status', '200'], ...pairs], body };
+        const stream = callout.newStream();
+        expect(stream.onRequestHeaders(new HeaderMap({ ':method': 'GET', ':path': '/' }), true).kind).toBe('pause');
+        expect((await stream.resumed()).kind).toBe('continue');
+        stream.finish();
+        const text = Buffer.from(cvm.mem.read(cvm.call('out_ptr', 1) >>> 0, cvm.call('out_len', 1))).toString('utf16le');
+        const all: Array<[string, string]> = [[':status', '200'], ...pairs];
+        const expected = `${all.length}${all.map(([k, v]) => `|${k.length}:${k} ${v.length}:${v}`).join('')}#${Buffer.from(body).toString('hex')}`;
+        expect(text).toBe(expected);
+      }),
+    );
+    expect(callout.failed).toBe(false);
+    expect(callout.vm?.openStreams).toBe(0);
+    callout.close();
   });
 
   it('sees exactly the bytes sent, in any chunking, reading each chunk or buffering to the end', () => {
