@@ -1,19 +1,29 @@
-import { isCliError, messageOf } from './errors.js';
-import { installInterruptHandler } from './runtime.js';
-import { paint, isVerbose } from './ui/output.js';
-import { packageInfo } from './version.js';
+import { readFileSync } from 'node:fs';
 import type { Entry } from './program.js';
 
 export type { Entry };
 
-/** The one error boundary: every failure becomes one red line (plus hint) and an exit code. */
+type Reporting = Pick<typeof import('./errors.js'), 'isCliError' | 'messageOf'> & Pick<typeof import('./ui/output.js'), 'paint' | 'isVerbose'>;
+
+/**
+ * The one error boundary: every failure becomes one red line (plus hint) and an exit code.
+ * `--version` answers before anything else loads: this file imports nothing of ours statically,
+ * so in the bundle that answer reads two files (the bin and this one).
+ */
 export async function main(argv: string[], entry: Entry): Promise<void> {
   const args = argv.slice(2);
-  // Fast path: `--version` needs no command modules.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-    process.stdout.write(`${packageInfo().version}\n`);
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
     return;
   }
+  const [errors, output, { installInterruptHandler }, { buildProgram }] = await Promise.all([
+    import('./errors.js'),
+    import('./ui/output.js'),
+    import('./runtime.js'),
+    // commander and the command modules load only past the --version fast path.
+    import('./program.js'),
+  ]);
   installInterruptHandler();
   // `istio-wasm … | head` closes stdout early: that is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
@@ -22,17 +32,15 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
       throw error;
     });
   }
-  // commander and the command modules load only past the --version fast path.
-  const { buildProgram } = await import('./program.js');
-  const program = buildProgram(entry);
+  const program = await buildProgram(entry);
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = reportError(error);
+    process.exitCode = reportError(error, { ...errors, ...output });
   }
 }
 
-export function reportError(error: unknown): number {
+function reportError(error: unknown, { isCliError, messageOf, paint, isVerbose }: Reporting): number {
   if (error instanceof Error && error.name === 'CommanderError') {
     // commander already printed its message (or help/version, which exit 0).
     return (error as Error & { exitCode: number }).exitCode === 0 ? 0 : 2;

@@ -1,12 +1,14 @@
 import { Command } from 'commander';
 import { setOutputMode } from './ui/output.js';
 import { packageInfo } from './version.js';
-import { registerCommands, registerCreate } from './commands/index.js';
 
 export type Entry = 'istio-wasm' | 'create-istio-wasm';
 
-/** Builds the commander program. Commands register their options here and load their core lazily. */
-export function buildProgram(entry: Entry): Command {
+/**
+ * Builds the commander program. Commands register their options here and load their core lazily;
+ * `create-istio-wasm` loads only the registration of `new`.
+ */
+export async function buildProgram(entry: Entry): Promise<Command> {
   const program = new Command(entry);
   program
     .version(packageInfo().version, '-v, --version', 'print the version')
@@ -18,7 +20,7 @@ export function buildProgram(entry: Entry): Command {
     const opts = action.optsWithGlobals();
     setOutputMode({ verbose: Boolean(opts.verbose), quiet: Boolean(opts.json) || Boolean(opts.quiet) });
   });
-  if (entry === 'create-istio-wasm') registerCreate(program);
-  else registerCommands(program);
+  if (entry === 'create-istio-wasm') (await import('./commands/new.js')).registerCreateRoot(program);
+  else (await import('./commands/index.js')).registerCommands(program);
   return program;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { registerNew, registerCreateRoot } from './new.js';
+import { registerNew } from './new.js';
 import { registerInit } from './init.js';
 import { registerBuild } from './build.js';
 import { registerInspect } from './inspect.js';
@@ -39,9 +39,4 @@ export function registerCommands(program: Command): void {
   registerMigrate(program);
   registerSealos(program);
   registerDoctor(program);
-}
-
-/** `create-istio-wasm [dir]` is `istio-wasm new [dir]` at the root. */
-export function registerCreate(program: Command): void {
-  registerCreateRoot(program);
 }

@@ -1,6 +1,6 @@
 /**
  * The password prompt of `istio-wasm login` (drawn on stderr, masked). Kept beside prompts.ts so
- * @inquirer/prompts stays in src/ui; only used when stdin is a TTY and CI is unset.
+ * @inquirer stays in src/ui; only used when stdin is a TTY and CI is unset.
  */
 export function canPromptForPassword(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI;
@@ -8,6 +8,6 @@ export function canPromptForPassword(env: NodeJS.ProcessEnv = process.env): bool
 }
 
 export async function promptPassword(message: string, signal?: AbortSignal): Promise<string> {
-  const { password } = await import('@inquirer/prompts');
+  const { password } = await import('./inquirer.js');
   return password({ message, mask: '*' }, { output: process.stderr, ...(signal ? { signal } : {}) });
 }

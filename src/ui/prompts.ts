@@ -6,9 +6,9 @@ export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
 }
 
-/** The one place @inquirer/prompts is used. Prompts draw on stderr so stdout stays for results. */
+/** The prompts of the scaffold (@inquirer's, through inquirer.ts). They draw on stderr so stdout stays for results. */
 export async function terminalPrompter(signal?: AbortSignal): Promise<Prompter> {
-  const { input, select, confirm } = await import('@inquirer/prompts');
+  const { input, select, confirm } = await import('./inquirer.js');
   const context = { output: process.stderr, ...(signal ? { signal } : {}) };
   return {
     text: (o) => input({ message: o.message, ...(o.default !== undefined ? { default: o.default } : {}), ...(o.validate ? { validate: o.validate } : {}) }, context),
