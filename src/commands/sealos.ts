@@ -35,7 +35,7 @@ function addCommonOptions(command: Command): Command {
 export function registerSealos(program: Command): void {
   const sealos = program
     .command('sealos')
-    .description('sealos application cluster images: the pinned WasmPlugin and the wasm image, for `sealos run`')
+    .description('sealos application cluster images: the pinned WasmPlugin (or TrafficExtension) and the wasm image, for `sealos run`')
     .addHelpText(
       'after',
       `
@@ -56,7 +56,8 @@ Examples:
       'after',
       `
 ${imageHelp}
-The WasmPlugin is pinned to the digest of the wasm image as istio-wasm builds it (the same bytes
+The project's kind (kind in istio-wasm.yaml: WasmPlugin, or TrafficExtension on Istio 1.30+) goes
+into manifests/, pinned to the digest of the wasm image as istio-wasm builds it (the same bytes
 \`istio-wasm push\` sends). The context (Kubefile, manifests/, registry/) is written to
 build/sealos/context.
 
