@@ -111,7 +111,9 @@ describe.runIf(hasRegistry() || process.env.CI)('the same journey as a TrafficEx
   const env = () => ({ REGISTRY_AUTH_FILE: authfile() });
   let te: string;
 
-  it('scaffold --kind TrafficExtension, build, push, manifest --pin, validate, deploy --dry-run', async () => {
+  let digest = '';
+
+  it('scaffold --kind TrafficExtension, build, push', async () => {
     const created = await runCli(['journey-te', '--kind', 'TrafficExtension', '--yes', '--no-git', '--no-install', '--image', `${registry.host}/wasm/journey-te:v1`, '--istio-version', '1.30'], {
       cwd: tmp.dir, bin: 'create-istio-wasm', timeoutMs: 120_000,
     });
@@ -125,15 +127,18 @@ describe.runIf(hasRegistry() || process.env.CI)('the same journey as a TrafficEx
     expect(build.code, build.stderr).toBe(0);
     const push = await runCli(['push', '--json'], { cwd: te, env: env() });
     expect(push.code, push.stderr).toBe(0);
-    const pushed = JSON.parse(push.stdout) as { digest: string };
+    digest = (JSON.parse(push.stdout) as { digest: string }).digest;
+  }, 240_000);
 
+  it('manifest --pin, validate, deploy --dry-run', async () => {
+    expect(digest, 'the push before').not.toBe('');
     const manifest = await runCli(['manifest', '--pin'], { cwd: te, env: env() });
     expect(manifest.code, manifest.stderr).toBe(0);
     // htpasswd registries are refused by the 1.30 agent: said, not hidden.
     expect(manifest.stderr).toMatch(/cannot pull from/);
     const doc = parseYaml(readFileSync(path.join(te, 'deploy', 'trafficextension.yaml'), 'utf8')) as { kind: string; spec: Record<string, any> };
     expect(doc.kind).toBe('TrafficExtension');
-    expect(doc.spec.wasm.sha256).toBe(pushed.digest.slice('sha256:'.length));
+    expect(doc.spec.wasm.sha256).toBe(digest.slice('sha256:'.length));
     expect(doc.spec.wasm.url).toBe(`oci://${registry.host}/wasm/journey-te:v1`);
     expect(doc.spec.wasm.imagePullSecret).toBe('journey-te-pull');
     expect(doc.spec.selector).toEqual({ matchLabels: { istio: 'ingressgateway' } });
