@@ -1,8 +1,10 @@
 // Builds kube-apiserver and etcd from their Go modules (through the Go module proxy) for the
 // tests that deploy to a real Kubernetes API server. k8s.io/kubernetes is not meant to be
 // required as a module: its k8s.io/* staging modules are required as v0.0.0 and must be
-// pinned to the release's v0.x by replace directives. Kubernetes 1.36 is what Istio 1.30
-// builds against (istio.io/istio's go.mod: k8s.io/* v0.36.1).
+// pinned to the release's v0.x by replace directives. Istio 1.30 needs Kubernetes >= 1.32
+// (istioctl's MinK8SVersion) and runs its integration tests on 1.35 (prow/integ-suite-kind.sh);
+// 1.36.1 is a newer cluster it meets in the field. Another release: its k8s.io/kubernetes version in
+// require, the matching v0.x in every replace line, then go mod tidy.
 module create-istio-wasm/test/apiserver
 
 go 1.26.0
