@@ -103,17 +103,16 @@ function autocannon(url, { duration, connections }) {
   return { rps: r.requests.average, p99ms: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
-async function throughput({ example, continueOnly, duration, connections, rounds }) {
+/**
+ * Requests/s of each server variant ([label, node args, ready pattern], started with the upstream's
+ * URL) against one upstream: interleaved rounds, best of each, so other work on the machine hits
+ * every variant alike.
+ */
+export async function bestOfRounds(variantsFor, { duration, connections, rounds }) {
   const upstream = await startProcess(['-e', upstreamScript], /listening (http:\/\/\S+)/, 'upstream');
   const results = {};
   try {
-    const cli = path.join(repoRoot, 'bin', 'istio-wasm.js');
-    const variants = [
-      ['plain node:http proxy', ['-e', plainProxyScript(upstream.url)], /listening (http:\/\/\S+)/],
-      ['serve, CONTINUE-only plugin', [cli, 'serve', '--wasm', continueOnly, '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--log-level', 'error'], /serving on (http:\/\/\S+)/],
-      ['serve, example plugin', [cli, 'serve', '--wasm', example, '--upstream', upstream.url, '--listen', '127.0.0.1:0', '--log-level', 'error'], /serving on (http:\/\/\S+)/],
-    ];
-    // Interleaved rounds, best of each: other work on the machine hits every variant alike.
+    const variants = variantsFor(upstream.url);
     for (let round = 0; round < rounds; round++) {
       for (const [label, args, ready] of variants) {
         const server = await startProcess(args, ready, label);
@@ -130,6 +129,18 @@ async function throughput({ example, continueOnly, duration, connections, rounds
     await upstream.stop();
   }
   return results;
+}
+
+function throughput({ example, continueOnly, duration, connections, rounds }) {
+  const cli = path.join(repoRoot, 'bin', 'istio-wasm.js');
+  return bestOfRounds(
+    (upstream) => [
+      ['plain node:http proxy', ['-e', plainProxyScript(upstream)], /listening (http:\/\/\S+)/],
+      ['serve, CONTINUE-only plugin', [cli, 'serve', '--wasm', continueOnly, '--upstream', upstream, '--listen', '127.0.0.1:0', '--log-level', 'error'], /serving on (http:\/\/\S+)/],
+      ['serve, example plugin', [cli, 'serve', '--wasm', example, '--upstream', upstream, '--listen', '127.0.0.1:0', '--log-level', 'error'], /serving on (http:\/\/\S+)/],
+    ],
+    { duration, connections, rounds },
+  );
 }
 
 function timeLoop(fn, iterations) {
@@ -181,6 +192,9 @@ async function memory({ exampleBytes }) {
   return { after1k, after100k, openStreams: plugin.vm?.openStreams ?? -1 };
 }
 
+// Shared with bench/trace.mjs (serve with and without recording).
+export { buildExample };
+
 /** Runs every benchmark; returns numbers and ratios (and prints them unless quiet). */
 export async function runHostBench(options = {}) {
   const duration = options.duration ?? 5;
@@ -221,7 +235,8 @@ export async function runHostBench(options = {}) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Runs a suite as its own script: --duration/--connections/--rounds N (or =N), --json for the numbers. */
+export async function runAsScript(run) {
   const arg = (name, fallback) => {
     // --name N or --name=N; anything unreadable keeps the default (bench/run.mjs passes flags only).
     const eq = process.argv.find((a) => a.startsWith(`${name}=`));
@@ -230,6 +245,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     return Number.isFinite(value) && value > 0 ? value : fallback;
   };
   const json = process.argv.includes('--json');
-  const result = await runHostBench({ duration: arg('--duration', 5), connections: arg('--connections', 50), rounds: arg('--rounds', 2), quiet: json });
+  const result = await run({ duration: arg('--duration', 5), connections: arg('--connections', 50), rounds: arg('--rounds', 2), quiet: json });
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runAsScript(runHostBench);

@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark suite, each printing ratios against a baseline measured in the
 // same run. Suites: cli (start-up, scaffold), package (what npx installs, beside create-vite's),
-// sizes (the four example modules), host (serve throughput, host call cost, memory), push (against
-// skopeo), apiserver (the deploy tests' Kubernetes API server: one-time build cost, start-up),
-// harden (issue 15: property-based cases per area, serve under hostile traffic). `npm run bench --
-// cli` runs one.
+// sizes (the four example modules), host (serve throughput, host call cost, memory), trace (serve
+// recording vs --no-trace, memory of the trace ring), push (against skopeo), apiserver (the deploy
+// tests' Kubernetes API server: one-time build cost, start-up), harden (issue 15: property-based
+// cases per area, serve under hostile traffic). `npm run bench -- cli` runs one.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const all = ['cli', 'package', 'sizes', 'host', 'push', 'apiserver', 'harden'];
+const all = ['cli', 'package', 'sizes', 'host', 'trace', 'push', 'apiserver', 'harden'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length > 0 ? wanted : all;
 let failed = false;

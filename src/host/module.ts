@@ -10,7 +10,7 @@ export interface PluginModule {
   imports: WebAssembly.ModuleImportDescriptor[];
   exports: string[];
   size: number;
-  /** The module's bytes (trap stacks map code offsets to functions with them). */
+  /** The bytes that were compiled (after the memory cap): trap stacks map code offsets to functions with them. */
   bytes?: Uint8Array;
 }
 
@@ -59,5 +59,5 @@ export async function compilePluginModule(bytes: Uint8Array, label = 'the module
       { hint: unknown.some((i) => i.name === 'abort') ? 'AssemblyScript: build with --use abort=<your abort handler>' : 'remove these imports from the plugin build' },
     );
   }
-  return { module, abiVersion: abiMarkers[marker], imports, exports, size: bytes.byteLength, bytes };
+  return { module, abiVersion: abiMarkers[marker], imports, exports, size: bytes.byteLength, bytes: capped };
 }

@@ -50,7 +50,9 @@ export class BodyCapture {
     this.size += chunk.byteLength;
     const room = this.#limit - this.#kept;
     if (room <= 0 || chunk.byteLength === 0) return;
-    const part = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+    // A copy of the kept bytes: a chunk from a socket is a view of a larger pooled buffer, and keeping
+    // the view keeps that buffer alive (serve's CPU went up by half from the extra GC work).
+    const part = Uint8Array.prototype.slice.call(chunk, 0, Math.min(room, chunk.byteLength));
     this.#chunks.push(part);
     this.#kept += part.byteLength;
   }

@@ -16,9 +16,8 @@ const statusNames: Record<number, string> = { 1: 'NOT_FOUND', 2: 'BAD_ARGUMENT',
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'critical'];
 const streamNames = ['request', 'response', 'downstream', 'upstream'];
 
-type Args = number[];
 /** Builds the event of one host call from its arguments (read before the call) and memory after it. */
-type Describe = (m: GuestMemory, a: Args, status: number) => Omit<TraceHostCall, 'call' | 't'> | undefined;
+type Describe = (m: GuestMemory, status: number, ...args: number[]) => Omit<TraceHostCall, 'call' | 't'> | undefined;
 
 const safe = (f: () => string | undefined): string | undefined => {
   try {
@@ -57,10 +56,10 @@ const bufferName = (t: number | undefined) => bufferNames[t as number] ?? `buffe
 
 /** Host calls worth a trace event and what each records (time reads, log-level reads and the like are left out). */
 const describers: Record<string, Describe> = {
-  proxy_log: (m, [level, p, l]) => ({ level: logLevels[level as number] ?? String(level), message: str(m, p, l) }),
-  proxy_get_buffer_bytes: (m, [type, start, max, po, lo], s) => ({ buffer: bufferName(type), start, max, ...(s === 0 ? outBytes(m, po, lo) : {}) }),
-  proxy_set_buffer_bytes: (m, [type, start, length, p, l]) => ({ buffer: bufferName(type), start, length, size: l, preview: bytesAt(m, p, l) }),
-  proxy_get_header_map_pairs: (m, [type, po, lo], s) => {
+  proxy_log: (m, _s, level, p, l) => ({ level: logLevels[level as number] ?? String(level), message: str(m, p, l) }),
+  proxy_get_buffer_bytes: (m, s, type, start, max, po, lo) => ({ buffer: bufferName(type), start, max, ...(s === 0 ? outBytes(m, po, lo) : {}) }),
+  proxy_set_buffer_bytes: (m, _s, type, start, length, p, l) => ({ buffer: bufferName(type), start, length, size: l, preview: bytesAt(m, p, l) }),
+  proxy_get_header_map_pairs: (m, s, type, po, lo) => {
     if (s !== 0) return { map: mapName(type) };
     try {
       return { map: mapName(type), count: deserializePairs(m.view(m.u32(po as number), m.u32(lo as number))).length };
@@ -68,41 +67,41 @@ const describers: Record<string, Describe> = {
       return { map: mapName(type) };
     }
   },
-  proxy_set_header_map_pairs: (m, [type, p, l]) => ({ map: mapName(type), pairs: pairsAt(m, p, l) }),
-  proxy_get_header_map_value: (m, [type, kp, kl, po, lo], s) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase(), value: s === 0 ? (out(m, po, lo) ?? null) : null }),
-  proxy_add_header_map_value: (m, [type, kp, kl, vp, vl]) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase(), value: str(m, vp, vl) }),
-  proxy_replace_header_map_value: (m, [type, kp, kl, vp, vl]) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase(), value: str(m, vp, vl) }),
-  proxy_remove_header_map_value: (m, [type, kp, kl]) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase() }),
-  proxy_continue_stream: (_m, [type]) => ({ stream: streamNames[type as number] ?? type }),
+  proxy_set_header_map_pairs: (m, _s, type, p, l) => ({ map: mapName(type), pairs: pairsAt(m, p, l) }),
+  proxy_get_header_map_value: (m, s, type, kp, kl, po, lo) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase(), value: s === 0 ? (out(m, po, lo) ?? null) : null }),
+  proxy_add_header_map_value: (m, _s, type, kp, kl, vp, vl) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase(), value: str(m, vp, vl) }),
+  proxy_replace_header_map_value: (m, _s, type, kp, kl, vp, vl) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase(), value: str(m, vp, vl) }),
+  proxy_remove_header_map_value: (m, _s, type, kp, kl) => ({ map: mapName(type), key: str(m, kp, kl).toLowerCase() }),
+  proxy_continue_stream: (_m, _s, type) => ({ stream: streamNames[type as number] ?? type }),
   proxy_continue_request: () => ({}),
   proxy_continue_response: () => ({}),
-  proxy_close_stream: (_m, [type]) => ({ stream: streamNames[type as number] ?? type }),
-  proxy_send_local_response: (m, [status, dp, dl, bp, bl, hp, hl, grpc]) => ({ responseStatus: status, details: str(m, dp, dl), pairs: pairsAt(m, hp, hl), body: bytesAt(m, bp, bl), grpcStatus: grpc }),
-  proxy_http_call: (m, [up, ul, , , , bl, , , timeout, tokenOut], s) => ({ cluster: str(m, up, ul), bodySize: bl, timeoutMs: timeout, ...(s === 0 ? { token: safe(() => String(m.u32(tokenOut as number))) } : {}) }),
-  proxy_grpc_call: (m, [, , np, nl, mp, ml, , , , bl]) => ({ service: str(m, np, nl), method: str(m, mp, ml), messageSize: bl }),
-  proxy_grpc_stream: (m, [, , np, nl, mp, ml]) => ({ service: str(m, np, nl), method: str(m, mp, ml) }),
-  proxy_grpc_send: (m, [token, p, l, eos]) => ({ token, size: l, preview: bytesAt(m, p, l), endOfStream: eos !== 0 }),
-  proxy_grpc_cancel: (_m, [token]) => ({ token }),
-  proxy_grpc_close: (_m, [token]) => ({ token }),
-  proxy_set_shared_data: (m, [kp, kl, vp, vl, cas]) => ({ key: str(m, kp, kl), size: vl, preview: bytesAt(m, vp, vl), cas }),
-  proxy_get_shared_data: (m, [kp, kl, po, lo], s) => ({ key: str(m, kp, kl), ...(s === 0 ? outBytes(m, po, lo) : {}) }),
-  proxy_register_shared_queue: (m, [np, nl]) => ({ name: str(m, np, nl) }),
-  proxy_resolve_shared_queue: (m, [vp, vl, np, nl]) => ({ vmId: str(m, vp, vl), name: str(m, np, nl) }),
-  proxy_enqueue_shared_queue: (m, [id, p, l]) => ({ queue: id, size: l, preview: bytesAt(m, p, l) }),
-  proxy_dequeue_shared_queue: (m, [id, po, lo], s) => ({ queue: id, ...(s === 0 ? outBytes(m, po, lo) : {}) }),
-  proxy_define_metric: (m, [type, np, nl]) => ({ kind: ['counter', 'gauge', 'histogram'][type as number] ?? type, name: str(m, np, nl) }),
-  proxy_increment_metric: (_m, [id, offset]) => ({ metric: id, offset: String(offset) }),
-  proxy_record_metric: (_m, [id, value]) => ({ metric: id, value: String(value) }),
-  proxy_get_metric: (_m, [id]) => ({ metric: id }),
-  proxy_get_property: (m, [pp, pl, po, lo], s) => {
+  proxy_close_stream: (_m, _s, type) => ({ stream: streamNames[type as number] ?? type }),
+  proxy_send_local_response: (m, _s, status, dp, dl, bp, bl, hp, hl, grpc) => ({ responseStatus: status, details: str(m, dp, dl), pairs: pairsAt(m, hp, hl), body: bytesAt(m, bp, bl), grpcStatus: grpc }),
+  proxy_http_call: (m, s, up, ul, _2, _3, _4, bl, _6, _7, timeout, tokenOut) => ({ cluster: str(m, up, ul), bodySize: bl, timeoutMs: timeout, ...(s === 0 ? { token: safe(() => String(m.u32(tokenOut as number))) } : {}) }),
+  proxy_grpc_call: (m, _s, _0, _1, np, nl, mp, ml, _6, _7, _8, bl) => ({ service: str(m, np, nl), method: str(m, mp, ml), messageSize: bl }),
+  proxy_grpc_stream: (m, _s, _0, _1, np, nl, mp, ml) => ({ service: str(m, np, nl), method: str(m, mp, ml) }),
+  proxy_grpc_send: (m, _s, token, p, l, eos) => ({ token, size: l, preview: bytesAt(m, p, l), endOfStream: eos !== 0 }),
+  proxy_grpc_cancel: (_m, _s, token) => ({ token }),
+  proxy_grpc_close: (_m, _s, token) => ({ token }),
+  proxy_set_shared_data: (m, _s, kp, kl, vp, vl, cas) => ({ key: str(m, kp, kl), size: vl, preview: bytesAt(m, vp, vl), cas }),
+  proxy_get_shared_data: (m, s, kp, kl, po, lo) => ({ key: str(m, kp, kl), ...(s === 0 ? outBytes(m, po, lo) : {}) }),
+  proxy_register_shared_queue: (m, _s, np, nl) => ({ name: str(m, np, nl) }),
+  proxy_resolve_shared_queue: (m, _s, vp, vl, np, nl) => ({ vmId: str(m, vp, vl), name: str(m, np, nl) }),
+  proxy_enqueue_shared_queue: (m, _s, id, p, l) => ({ queue: id, size: l, preview: bytesAt(m, p, l) }),
+  proxy_dequeue_shared_queue: (m, s, id, po, lo) => ({ queue: id, ...(s === 0 ? outBytes(m, po, lo) : {}) }),
+  proxy_define_metric: (m, _s, type, np, nl) => ({ kind: ['counter', 'gauge', 'histogram'][type as number] ?? type, name: str(m, np, nl) }),
+  proxy_increment_metric: (_m, _s, id, offset) => ({ metric: id, offset: String(offset) }),
+  proxy_record_metric: (_m, _s, id, value) => ({ metric: id, value: String(value) }),
+  proxy_get_metric: (_m, _s, id) => ({ metric: id }),
+  proxy_get_property: (m, s, pp, pl, po, lo) => {
     const path = str(m, pp, pl).replace(/\0$/, '').split('\0').join('.');
     if (s !== 0) return { path, value: null };
     const got = outBytes(m, po, lo);
     return { path, value: got?.preview.text ?? got?.preview.base64 ?? null };
   },
-  proxy_set_property: (m, [pp, pl, vp, vl]) => ({ path: str(m, pp, pl).replace(/\0$/, '').split('\0').join('.'), value: bytesAt(m, vp, vl)?.text ?? null }),
-  proxy_set_effective_context: (_m, [id]) => ({ contextId: id }),
-  proxy_set_tick_period_milliseconds: (_m, [ms]) => ({ ms }),
+  proxy_set_property: (m, _s, pp, pl, vp, vl) => ({ path: str(m, pp, pl).replace(/\0$/, '').split('\0').join('.'), value: bytesAt(m, vp, vl)?.text ?? null }),
+  proxy_set_effective_context: (_m, _s, id) => ({ contextId: id }),
+  proxy_set_tick_period_milliseconds: (_m, _s, ms) => ({ ms }),
   proxy_clear_route_cache: () => ({}),
   proxy_done: () => ({}),
 };
@@ -123,7 +122,7 @@ export function traceImports(fns: Record<string, (...args: never[]) => number>, 
       const sink = target.traceSink;
       if (sink) {
         // The metric calls take i64 arguments (BigInt): they are recorded as they came.
-        const event = describe(target.mem, [a, b, c, d, e, f, g, h, i, j, k, l], status) as TraceHostCall | undefined;
+        const event = describe(target.mem, status, a, b, c, d, e, f, g, h, i, j, k, l) as TraceHostCall | undefined;
         if (event) {
           event.call = name;
           event.t = sink.now();

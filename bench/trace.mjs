@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Benchmarks of recording (issue 11), as ratios measured in one run:
+//  1. requests/s through `serve` with recording on (the default: ring of 200, the page's store)
+//     against `serve --no-trace`, same plugin, same upstream (goal: >= 0.9x); interleaved rounds,
+//     best of each, load from autocannon in its own process, each server in its own process;
+//  2. JS heap after 100k traced exchanges against after 1k, through serve's trace store and the
+//     host's recorder (goal: <= 1.1x: the ring is bounded, nothing else grows).
+// Needs `npm run build` first. Run: node bench/trace.mjs [--duration 5] [--connections 50] [--rounds 2] [--json]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { bestOfRounds, buildExample, runAsScript } from './host.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => pathToFileURL(path.join(repoRoot, 'dist', p)).href;
+const host = await import(dist('host/index.js'));
+const { TraceStore } = await import(dist('serve/trace-store.js'));
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+function throughput({ example, duration, connections, rounds }) {
+  const cli = path.join(repoRoot, 'bin', 'istio-wasm.js');
+  const serve = (upstream, ...extra) => [cli, 'serve', '--wasm', example, '--upstream', upstream, '--listen', '127.0.0.1:0', '--log-level', 'error', ...extra];
+  return bestOfRounds(
+    (upstream) => [
+      ['serve --no-trace', serve(upstream, '--no-trace'), /serving on (http:\/\/\S+)/],
+      ['serve, recording', serve(upstream), /serving on (http:\/\/\S+)/],
+    ],
+    { duration, connections, rounds },
+  );
+}
+
+async function memory({ exampleBytes }) {
+  const plugin = await host.Plugin.load({ module: exampleBytes, pluginConfig: {}, rootId: 'bench', trace: true });
+  const store = new TraceStore({ capacity: 200 });
+  const ok = new TextEncoder().encode('ok');
+  const run = async (n) => {
+    for (let i = 0; i < n; i++) {
+      const rec = store.begin([plugin]);
+      const chain = new host.Chain([plugin.newStream(undefined, rec.streams[0])]);
+      const req = new host.HeaderMap([[':method', 'GET'], [':path', `/public/${i}`], [':authority', 'example.com'], ['x-request-id', String(i)], ['authorization', 'Bearer x']]);
+      rec.request(req);
+      await chain.requestHeaders(req, true);
+      rec.upstreamRequest(req);
+      const res = new host.HeaderMap([[':status', '200'], ['content-length', '2']]);
+      rec.upstreamResponse(200, res);
+      rec.upstreamResponseBody(ok);
+      await chain.responseHeaders(res, false);
+      await chain.responseData(ok, true);
+      rec.response(200, res);
+      rec.responseBody(ok);
+      chain.finish();
+      rec.finish();
+    }
+  };
+  const sample = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  await run(1_000);
+  const after1k = sample();
+  await run(99_000);
+  const after100k = sample();
+  return { after1k, after100k, kept: store.list().length, recorded: store.total };
+}
+
+export async function runTraceBench(options = {}) {
+  const log = options.quiet ? () => {} : (line) => process.stdout.write(`${line}\n`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ciw-bench-trace-'));
+  try {
+    const example = buildExample(dir);
+    const exampleBytes = new Uint8Array(readFileSync(example.file));
+    log(`trace benchmarks (example plugin: ${example.kind})`);
+    const mem = await memory({ exampleBytes });
+    const heapRatio = mem.after100k / mem.after1k;
+    log(`  JS heap after 100k traced exchanges vs 1k: ${(mem.after1k / 1e6).toFixed(1)} -> ${(mem.after100k / 1e6).toFixed(1)} MB (${heapRatio.toFixed(2)}x), ${mem.kept} of ${mem.recorded} kept (goal <= 1.1x: ${heapRatio <= 1.1 ? 'met' : 'NOT met'})`);
+    const rps = await throughput({ example: example.file, duration: options.duration ?? 5, connections: options.connections ?? 50, rounds: options.rounds ?? 2 });
+    const off = rps['serve --no-trace']?.rps ?? NaN;
+    for (const [label, r] of Object.entries(rps)) log(`  ${label.padEnd(20)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99ms} ms  errors ${r.errors}  (${(r.rps / off).toFixed(2)}x --no-trace)`);
+    const ratio = (rps['serve, recording']?.rps ?? 0) / off;
+    log(`    recording / --no-trace: ${ratio.toFixed(2)}x (goal >= 0.9x: ${ratio >= 0.9 ? 'met' : 'NOT met'})`);
+    return { example: example.kind, memory: { ...mem, heapRatio }, throughput: { ...rps, recordingToNoTrace: ratio } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runAsScript(runTraceBench);
