@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-if (process.argv.includes('--verbose') || process.env.DEBUG) process.setSourceMapsEnabled(true);
-const { main } = await import('../dist/cli.js');
-await main(process.argv, 'istio-wasm');
+// CommonJS (bin/package.json), so `--version` answers before Node starts its ES module loader.
+if (process.argv.length === 3 && ['--version', '-v'].includes(process.argv[2])) process.stdout.write(`${require('../package.json').version}\n`);
+else {
+  if (process.argv.includes('--verbose') || process.env.DEBUG) process.setSourceMapsEnabled(true);
+  import('../dist/cli.js').then(({ main }) => main(process.argv, 'istio-wasm'));
+}

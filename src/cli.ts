@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Entry } from './program.js';
 
 export type { Entry };
@@ -6,17 +5,11 @@ export type { Entry };
 type Reporting = Pick<typeof import('./errors.js'), 'isCliError' | 'messageOf'> & Pick<typeof import('./ui/output.js'), 'paint' | 'isVerbose'>;
 
 /**
- * The one error boundary: every failure becomes one red line (plus hint) and an exit code.
- * `--version` answers before anything else loads: this file imports nothing of ours statically,
- * so in the bundle that answer reads two files (the bin and this one).
+ * The one error boundary: every failure becomes one red line (plus hint) and an exit code. The
+ * bins answer a lone `--version` themselves; everything here loads only past that (this file
+ * imports nothing of ours statically).
  */
 export async function main(argv: string[], entry: Entry): Promise<void> {
-  const args = argv.slice(2);
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
-    return;
-  }
   const [errors, output, { installInterruptHandler }, { buildProgram }] = await Promise.all([
     import('./errors.js'),
     import('./ui/output.js'),
