@@ -43,6 +43,7 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'lowest plugin log level shown: trace, debug, info, warn, error, critical', 'info')
     .option('--trace <file>', 'also append every exchange\'s trace to FILE as JSON Lines (format: docs/trace-format.md; replay it with `istio-wasm replay FILE`)')
     .option('--no-trace', 'record nothing (no timeline page, no trace file)')
+    .option('--route-timeout <ms>', 'answer 504 "upstream request timeout" when the upstream has not answered this long after the request, as a VirtualService timeout does (Istio\'s default: 0, none)', '0')
     .option('--trace-secrets', 'keep credential-looking header values (authorization, cookie, x-api-key…) in traces instead of masking them')
     .addHelpText(
       'after',
@@ -54,6 +55,7 @@ export function registerServe(program: Command): void {
         "      --plugin-config '{\"authCluster\":\"outbound|8080||auth\"}' --cluster 'outbound|8080||auth=http://127.0.0.1:9000'",
         '  $ istio-wasm serve --manifest authn.yaml --manifest stats.yaml --upstream http://127.0.0.1:3000 --explain-order',
         '  $ curl -i http://127.0.0.1:8080/v2/things',
+        '  $ istio-wasm serve --upstream http://127.0.0.1:3000 --route-timeout 15000   # 504 after 15 s, as a VirtualService timeout: 15s',
         '  $ istio-wasm serve --upstream http://127.0.0.1:3000 --trace traces.jsonl   # then open the ui: line, and later',
         '  $ istio-wasm replay traces.jsonl                                          # did my change alter any exchange?',
         '',

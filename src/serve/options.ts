@@ -24,6 +24,8 @@ export interface ServeFlags {
   /** --trace FILE appends every exchange as JSON Lines; --no-trace (false) records nothing. */
   trace?: string | boolean;
   traceSecrets?: boolean;
+  /** --route-timeout MS: the route timeout (a VirtualService's `timeout`); Istio's default 0 is none. */
+  routeTimeout?: string;
 }
 
 export interface ServeConfig {
@@ -43,6 +45,8 @@ export interface ServeConfig {
   traceFile: string | undefined;
   /** Keep credential-looking header values in traces (--trace-secrets). */
   traceSecrets: boolean;
+  /** The route timeout in ms (0: none, Istio's default). */
+  routeTimeoutMs?: number;
 }
 
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
@@ -220,7 +224,12 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
   if (!['trace', 'debug', 'info', 'warn', 'error', 'critical'].includes(level)) throw new CliError('BAD_FLAG', `--log-level must be trace, debug, info, warn, error or critical`);
   if (flags.trace === false && flags.traceSecrets) throw new CliError('BAD_FLAG', '--trace-secrets needs tracing on; drop --no-trace');
   if (flags.trace === '') throw new CliError('BAD_FLAG', '--trace needs a file, e.g. --trace traces.jsonl');
+  const routeTimeoutMs = flags.routeTimeout === undefined ? 0 : Number(flags.routeTimeout);
+  if (!Number.isInteger(routeTimeoutMs) || routeTimeoutMs < 0) {
+    throw new CliError('BAD_FLAG', `--route-timeout must be milliseconds (0 for none), got "${flags.routeTimeout}"`, { hint: 'e.g. --route-timeout 15000 (Envoy\'s own default; Istio sets none unless a VirtualService has a timeout)' });
+  }
   return {
+    routeTimeoutMs,
     plugins,
     upstream,
     host: listen.host,

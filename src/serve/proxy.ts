@@ -12,6 +12,12 @@ export interface ProxyOptions {
   /** The chain for a new request, in order (read on every request so reloads take effect). */
   plugins: () => Plugin[];
   onError?: (message: string) => void;
+  /**
+   * The route timeout (a VirtualService's `timeout`; Istio sets none by default): from the end of the
+   * request until the response is complete. Before the response headers Envoy answers 504 "upstream
+   * request timeout"; after, it resets the stream. 0 or absent: none.
+   */
+  routeTimeoutMs?: number;
   /** Records each exchange (serve's trace store); unset: nothing is recorded (--no-trace). */
   traces?: { begin(plugins: readonly Plugin[]): ExchangeRecorder };
 }
@@ -147,6 +153,7 @@ class Exchange {
   #headers!: HeaderMap;
   #hasBody = false;
   #upstreamReq: http.ClientRequest | undefined;
+  #routeTimer: NodeJS.Timeout | undefined;
   #answered = false;
   #answer: http.IncomingMessage | undefined;
   #resHeaders!: HeaderMap;
@@ -204,6 +211,7 @@ class Exchange {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    clearTimeout(this.#routeTimer);
     this.#chain.finish();
     const plugins = this.#plugins;
     this.#streams.forEach((s, i) => plugins[i]?.noteStreamFailure(s));
@@ -265,6 +273,7 @@ class Exchange {
     if (!this.#hasBody) {
       this.#upstreamReq = this.#open(new Uint8Array(0));
       this.#upstreamReq.end();
+      this.#startRouteTimer();
       return;
     }
     this.#streamRequestBody().catch((error: unknown) => {
@@ -334,6 +343,7 @@ class Exchange {
       const pairs = trailerPairs(trailers);
       if (pairs.length > 0) this.#upstreamReq.addTrailers(pairs);
       this.#upstreamReq.end();
+      this.#startRouteTimer();
       return;
     }
     const last = await chain.requestData(new Uint8Array(0), true);
@@ -344,6 +354,31 @@ class Exchange {
       this.#upstreamReq = this.#open(last.data);
       this.#upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
     }
+    this.#startRouteTimer();
+  }
+
+  #startRouteTimer(): void {
+    const ms = this.#target.options.routeTimeoutMs ?? 0;
+    if (ms <= 0 || this.#finished) return;
+    this.#routeTimer = setTimeout(() => this.#guard(() => this.#routeTimeout()), ms);
+  }
+
+  /** Envoy's route timeout fired: 504 before the response started (the upstream request is reset), else a reset. */
+  #routeTimeout(): void {
+    if (this.#finished) return;
+    this.#target.options.onError?.(`upstream request timeout after ${this.#target.options.routeTimeoutMs} ms: ${this.#method} ${this.#req.url ?? ''}`);
+    if (!this.#answered) {
+      return this.#onAnswer({
+        status: 504,
+        details: 'upstream_response_timeout',
+        headers: [['content-type', 'text/plain']],
+        body: new TextEncoder().encode('upstream request timeout'),
+        grpcStatus: -1,
+      });
+    }
+    this.#answer?.destroy();
+    this.#stopBody();
+    this.#res.destroy();
   }
 
   /** The upstream's response, or a local reply standing for it (upstream failure, a plugin's answer). */

@@ -188,6 +188,34 @@ describe('serve under hostile traffic', () => {
     expect(upstream.seen.filter((r) => r.url?.startsWith('/ok/'))).toHaveLength(300);
   });
 
+  it("answers 504 as Envoy's route timeout when the upstream does not answer, resets a response that stalls, and keeps serving", async () => {
+    const hanging = await startServer((req, res) => {
+      if (req.url === '/hang') return; // never answers
+      if (req.url === '/stall') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+        return; // never ends
+      }
+      res.end('fine');
+    });
+    servers.push(hanging);
+    const wasm = path.join(tmp.dir, 'continue-only.wasm');
+    writeFileSync(wasm, await wat('continue-only.wat'));
+    const s = await serve(['--wasm', wasm, '--upstream', hanging.url, '--route-timeout', '400']);
+    const started = Date.now();
+    const r = await fetch(`${s.url}/hang`);
+    expect(r.status).toBe(504);
+    expect(await r.text()).toBe('upstream request timeout');
+    expect(Date.now() - started).toBeLessThan(5000);
+    const stalled = await fetch(`${s.url}/stall`);
+    expect(stalled.status).toBe(200);
+    await expect(stalled.text()).rejects.toThrow();
+    const ok = await fetch(`${s.url}/ok`);
+    expect(await ok.text()).toBe('fine');
+    await until(() => /upstream request timeout after 400 ms/.test(s.stderr()));
+    expect(s.stderr()).toMatch(/upstream request timeout after 400 ms: GET \/hang/);
+  });
+
   it('answers 400 to request smuggling attempts (conflicting Content-Length / Transfer-Encoding) and nothing reaches the upstream', async () => {
     const upstream = await recordingUpstream();
     const wasm = path.join(tmp.dir, 'continue-only.wasm');
