@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -431,4 +431,15 @@ describe('the example tests layer', () => {
     }
     expect(existsSync(path.join(templatesDir, '_example-tests', 'test', 'plugin.test.ts'))).toBe(true);
   });
+});
+
+describe('every built-in template keeps credentials and local state out of git', () => {
+  const builtins = readdirSync(templatesDir).filter((name) => !name.startsWith('_') && existsSync(path.join(templatesDir, name, '_gitignore')));
+  it.each(builtins)('%s ignores the pull Secret, .istio-wasm/ and the sealos registry tree', (name) => {
+    const lines = readFileSync(path.join(templatesDir, name, '_gitignore'), 'utf8').split('\n').map((l) => l.replace(/^\//, ''));
+    expect(lines).toContain('deploy/secret.yaml');
+    expect(lines).toContain('.istio-wasm/');
+    expect(lines).toContain('deploy/registry/');
+  });
+  it('finds the four languages', () => expect(builtins.sort()).toEqual(['assemblyscript', 'cpp', 'go', 'rust']));
 });
