@@ -15,9 +15,10 @@ import vm from 'node:vm';
 import { bestOfRounds, buildExample, runAsScript } from './host.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (p) => pathToFileURL(path.join(repoRoot, 'dist', p)).href;
-const host = await import(dist('host/index.js'));
-const { TraceStore } = await import(dist('serve/trace-store.js'));
+const host = await import(pathToFileURL(path.join(repoRoot, 'dist', 'host.js')).href).catch(() => {
+  throw new Error('bench/trace.mjs needs the built host: run `npm run build` first');
+});
+const { TraceStore } = host;
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Plugin, TraceExchange } from '../host/index.js';
+import { TraceStore, type Plugin, type TraceExchange } from '../host/index.js';
 import { proxyHandler } from '../serve/proxy.js';
-import { TraceStore } from '../serve/trace-store.js';
 import type { HarRequest } from './read.js';
 
 export interface HarOutcome {

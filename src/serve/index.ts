@@ -2,13 +2,12 @@ import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { CliError, messageOf } from '../errors.js';
-import { Plugin, createHostEnvironment, logLevelName, urlClusters, compilePluginModule, type LogEntry } from '../host/index.js';
+import { Plugin, TraceStore, createHostEnvironment, logLevelName, urlClusters, compilePluginModule, type LogEntry } from '../host/index.js';
 import { orderPlugins, type PluginSpec } from './chain-order.js';
 import { nodeMaxHeaderSize, refuseRequestHeaders, requestHeadersOverLimit } from './limits.js';
 import { proxyHandler } from './proxy.js';
 import { prometheusText, statsServer } from './stats.js';
 import { buildForWatch, watchSources } from './watch.js';
-import { TraceStore } from './trace-store.js';
 import { uiRoutes } from './ui/routes.js';
 import type { ServeConfig } from './options.js';
 

@@ -2,6 +2,7 @@
 export * from './format.js';
 export { StreamTrace, type TracedMaps } from './stream-trace.js';
 export { ExchangeRecorder } from './exchange-recorder.js';
+export { TraceStore } from './store.js';
 export { maskSecrets, isSecretHeader, maskValue } from './mask.js';
 export { traceBody, traceBodyBytes, BodyCapture } from './body.js';
 export { renderTrace, headerDiff, bodyText, type HeaderChange } from './render.js';

@@ -1,6 +1,5 @@
 import type http from 'node:http';
-import { summarize } from '../../host/index.js';
-import type { TraceStore } from '../trace-store.js';
+import { summarize, type TraceStore } from '../../host/index.js';
 import { appScript } from './app-script.js';
 import { pageCss, pageHtml } from './page.js';
 

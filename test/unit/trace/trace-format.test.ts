@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyCapture, ExchangeRecorder, headerDiff, isSecretHeader, maskSecrets, traceBody, traceBodyBytes, type TraceExchange } from '../../../src/host/index.js';
-import { TraceStore } from '../../../src/serve/trace-store.js';
+import { BodyCapture, ExchangeRecorder, TraceStore, headerDiff, isSecretHeader, maskSecrets, traceBody, traceBodyBytes, type TraceExchange } from '../../../src/host/index.js';
 
 describe('trace format pieces', () => {
   it('masks credential-looking headers wherever they appear, and nothing else', () => {

@@ -1,10 +1,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { CliError, messageOf } from '../errors.js';
-import { ExchangeRecorder, maskSecrets, summarize, type TraceExchange, type TraceSummary } from '../host/index.js';
-import type { Plugin } from '../host/index.js';
+import { CliError, messageOf } from '../../errors.js';
+import { ExchangeRecorder } from './exchange-recorder.js';
+import { maskSecrets } from './mask.js';
+import { summarize, type TraceExchange, type TraceSummary } from './format.js';
 
 /**
- * serve's traces: the last `capacity` exchanges in a ring (memory stays flat however long serve runs),
+ * Recorded exchanges as serve keeps them: the last `capacity` exchanges in a ring (memory stays flat however long serve runs),
  * listeners for the page's live stream, and optionally every exchange appended to a JSON Lines file.
  * What leaves the process (file, page) is masked unless secrets were asked for.
  */
@@ -40,7 +41,7 @@ export class TraceStore {
   }
 
   /** A recorder for the next exchange through `plugins`; it lands here when finished. */
-  begin(plugins: readonly Plugin[]): ExchangeRecorder {
+  begin(plugins: ReadonlyArray<{ name: string; rootId: string }>): ExchangeRecorder {
     return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId })), { onDone: (t) => this.add(t) });
   }
 
