@@ -4,14 +4,15 @@
 // sizes (the four example modules), host (serve throughput, host call cost, memory), trace (serve
 // recording vs --no-trace, memory of the trace ring), push (against skopeo), apiserver (the deploy
 // tests' Kubernetes API server: one-time build cost, start-up), harden (issue 15: property-based
-// cases per area, serve under hostile traffic). `npm run bench -- cli` runs one.
+// cases per area, serve under hostile traffic), oracle (the Istio harness's build and corpus run).
+// `npm run bench -- cli` runs one.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const all = ['cli', 'package', 'sizes', 'host', 'trace', 'push', 'apiserver', 'harden'];
+const all = ['cli', 'package', 'sizes', 'host', 'trace', 'push', 'apiserver', 'harden', 'oracle'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length > 0 ? wanted : all;
 let failed = false;
