@@ -9,6 +9,7 @@ import {
   type EnumName,
   type IstioTarget,
   type SpecField,
+  targetRefGroupRequiredIn,
 } from './versions.js';
 import { parsePluginUrl } from './url.js';
 import type { Problem } from './problem.js';
@@ -95,16 +96,21 @@ export class Checker {
 
   unknownFields(path: string, value: Obj, known: readonly string[]): void {
     for (const key of Object.keys(value)) {
-      if (!known.includes(key)) this.error(keyPath(path, key), `unknown field; allowed here: ${known.join(', ')}`);
+      if (!known.includes(key)) this.error(path === '' ? keyPath('', key).replace(/^\./, '') : keyPath(path, key), `unknown field; allowed here: ${known.join(', ')}`);
     }
   }
 }
+
+const topLevelFields = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+/** Kubernetes ObjectMeta (what a client may send; the server sets the rest and ignores none). */
+const objectMetaFields = ['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
 
 export function checkMetadata(c: Checker, metadata: unknown): void {
   if (!isObject(metadata)) {
     c.error('metadata', metadata === undefined ? 'is required (with name and namespace)' : `must be a mapping, not ${typeName(metadata)}`);
     return;
   }
+  c.unknownFields('metadata', metadata, objectMetaFields);
   const { name, generateName, namespace, labels, annotations } = metadata;
   if (name === undefined) {
     if (generateName === undefined) c.error('metadata.name', 'is required');
@@ -177,7 +183,11 @@ export function checkVmConfig(c: Checker, base: string, vmConfig: unknown): void
   const seen = new Map<string, number>();
   env.forEach((item, i) => {
     const path = `${base}.vmConfig.env[${i}]`;
-    if (item === null) return; // istiod skips null entries
+    if (item === null) {
+      // istiod skips null entries; the CRD's schema (1.20+) wants a mapping.
+      if (c.has(ruleSince.crdSchema)) c.error(path, 'must be a mapping {name, value, valueFrom}, not null (the CRD refuses null entries)');
+      return;
+    }
     if (!isObject(item)) {
       c.error(path, `must be a mapping {name, value, valueFrom}, not ${typeName(item)}`);
       return;
@@ -294,6 +304,9 @@ export function checkTargetRef(c: Checker, path: string, ref: unknown): void {
     return;
   }
   c.unknownFields(path, ref, nestedFields.targetRef);
+  if (ref.group === undefined && c.kind === 'WasmPlugin' && targetRefGroupRequiredIn.includes(c.target.minor)) {
+    c.error(`${path}.group`, `is required by the WasmPlugin CRD of Istio 1.${c.target.minor} (its rule on kinds reads group): write group: "" for a Service, gateway.networking.k8s.io for a Gateway`);
+  }
   const patterns = c.has(ruleSince.crdLabelAndTargetRefPatterns);
   let group = '';
   if (ref.group !== undefined && c.string(`${path}.group`, ref.group, { max: limits.targetRefGroupMaxLength, maxSince: ruleSince.crdLabelAndTargetRefPatterns })) {
@@ -376,6 +389,8 @@ export function checkEnvelope(c: Checker, doc: unknown, apiVersion: string, spec
   if (doc.apiVersion !== apiVersion) {
     c.error('apiVersion', `must be ${apiVersion} (the only ${c.kind} API version), not ${JSON.stringify(doc.apiVersion)}`);
   }
+  // kubectl apply asks for strict field validation: the API server refuses fields it does not know.
+  c.unknownFields('', doc, topLevelFields);
   checkMetadata(c, doc.metadata);
   if (doc.spec === undefined || doc.spec === null) {
     c.error('spec', `is required${specHint}`);

@@ -49,15 +49,17 @@ function checkSpec(c: Checker, spec: Obj): void {
 }
 
 function checkOneOf(c: Checker, spec: Obj): void {
-  const has = (f: 'selector' | 'targetRef' | 'targetRefs') =>
-    spec[f] !== undefined && spec[f] !== null && c.has(specFieldSince[f]) && !(f === 'targetRefs' && Array.isArray(spec[f]) && spec[f].length === 0);
-  const set = (['selector', 'targetRef', 'targetRefs'] as const).filter(has);
+  const fields = ['selector', 'targetRef', 'targetRefs'] as const;
+  const present = (f: (typeof fields)[number]) => spec[f] !== undefined && spec[f] !== null && c.has(specFieldSince[f]);
+  // The CRD's rule (1.24+) counts a present field, an empty targetRefs list too; istiod only non-empty ones.
+  const set = fields.filter(present);
+  const setForIstiod = set.filter((f) => !(f === 'targetRefs' && Array.isArray(spec[f]) && spec[f].length === 0));
   if (set.length < 2) return;
-  const withTargetRefs = set.includes('targetRefs');
+  const withTargetRefs = setForIstiod.includes('targetRefs');
   const refused =
     c.has(ruleSince.crdTargetRefsCapAndOneOf) ||
-    (withTargetRefs && c.has(ruleSince.istiodOneOfTargetRefs)) ||
-    (!withTargetRefs && c.has(ruleSince.istiodOneOfSelectorTargetRef));
+    (setForIstiod.length >= 2 && withTargetRefs && c.has(ruleSince.istiodOneOfTargetRefs)) ||
+    (setForIstiod.length >= 2 && !withTargetRefs && c.has(ruleSince.istiodOneOfSelectorTargetRef));
   if (refused) {
     c.error(`spec.${set[1]}`, `only one of selector, targetRef or targetRefs may be set (found ${set.join(' and ')}); use selector for sidecars and classic gateways, targetRefs for Gateway API gateways`);
   }

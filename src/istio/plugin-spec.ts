@@ -4,7 +4,7 @@ import { formatReference, isMutableTag } from '../oci/reference.js';
 import type { PortMatch, TargetRef } from '../project/schema.js';
 import { pullSecret } from './pull-secret.js';
 import { managedLabels, type ManifestInputs } from './manifest-inputs.js';
-import { since, specFieldSince, type SpecField } from './versions.js';
+import { since, specFieldSince, targetRefGroupRequiredIn, type SpecField } from './versions.js';
 
 /**
  * The plugin as both kinds see it, built once from the gathered inputs: where it applies
@@ -49,7 +49,9 @@ export function buildPluginParts(inputs: ManifestInputs): PluginParts {
   }
   if (wp.selector) placement.selector = { matchLabels: { ...wp.selector.matchLabels } };
   else if (wp.targetRefs && wp.targetRefs.length > 0) {
-    placement.targetRefs = wp.targetRefs.map((r) => ({ ...(r.group !== undefined ? { group: r.group } : {}), kind: r.kind, name: r.name }));
+    // An absent group means "" (core); the 1.24 CRD's kinds rule needs it written out.
+    const groupNeeded = targetRefGroupRequiredIn.includes(target.minor);
+    placement.targetRefs = wp.targetRefs.map((r) => ({ ...(r.group !== undefined || groupNeeded ? { group: r.group ?? '' } : {}), kind: r.kind, name: r.name }));
   } else {
     notes.push(`no selector or targetRefs: the plugin applies to every workload in namespace ${wp.namespace}`);
   }

@@ -175,6 +175,14 @@ export const ruleSince = {
   crdTargetRefsCapAndOneOf: 24,
 } as const;
 
+/**
+ * Minor versions whose WasmPlugin CRD checks targetRef kinds with a CEL rule that reads
+ * `self.group` without has(): a targetRef without `group` is refused ("no such key: group"). Seen
+ * in istio/api 1.24.2, gone in 1.26.0-beta.0 (test/integration/oracle/older-versions.test.ts);
+ * 1.22, 1.23 and 1.25 were not available to check.
+ */
+export const targetRefGroupRequiredIn: readonly number[] = [24];
+
 /** targetRef kinds istiod accepts, by group and the minor version that allowed them. */
 export const targetRefKinds = [
   { group: 'gateway.networking.k8s.io', kind: 'Gateway', since: 20 },
