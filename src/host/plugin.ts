@@ -5,6 +5,7 @@ import { SharedData } from './shared-data.js';
 import { SharedQueues } from './queues.js';
 import { compilePluginModule, type PluginModule } from './module.js';
 import { istioNodeProperties, mergeProperties, type PropertyTree } from './properties.js';
+import { istioPluginConfiguration } from './plugin-configuration.js';
 import { HttpStream, type StreamInfo } from './stream.js';
 import { PluginTrap, PluginVm, type LogEntry } from './vm.js';
 import type { StreamTrace } from './trace/stream-trace.js';
@@ -25,10 +26,10 @@ export interface PluginOptions {
   module: Uint8Array | PluginModule;
   /** A label for logs and errors (defaults to the root id). */
   name?: string;
-  /** pluginConfig as Istio hands it over: an object is serialized to JSON; a string or bytes pass as is. */
+  /** pluginConfig as Istio hands it over: an object becomes istiod's JSON (sorted keys, Go number form; empty = zero bytes); a string or bytes pass as is. */
   pluginConfig?: unknown;
   vmConfig?: string | Uint8Array;
-  /** Root id (Istio uses the WasmPlugin's pluginName, falling back to its name). */
+  /** Root id: Istio uses the WasmPlugin's pluginName (empty when unset). */
   rootId?: string;
   vmId?: string;
   /** vmConfig.env: what the plugin reads with WASI environ_get. */
@@ -64,11 +65,11 @@ export interface PluginOptions {
 
 const noClusters: HttpCallDispatcher = { knows: () => false, dispatch: () => Promise.resolve({ headers: [] }) };
 
+/** Strings and bytes pass as they are; anything else is rendered as istiod renders pluginConfig. */
 function configurationBytes(value: unknown): Uint8Array {
-  if (value === undefined || value === null) return new Uint8Array(0);
   if (value instanceof Uint8Array) return value;
   if (typeof value === 'string') return new TextEncoder().encode(value);
-  return new TextEncoder().encode(JSON.stringify(value));
+  return istioPluginConfiguration(value);
 }
 
 /**

@@ -100,9 +100,20 @@ function checkStrategy(value: string | undefined, where: string): FailStrategy |
   return value as FailStrategy;
 }
 
-function envList(env: Array<{ name: string; value?: string }> | undefined): Record<string, string> {
+/**
+ * vmConfig.env as Envoy hands it to the plugin: istiod sends INLINE entries as key/values (an
+ * absent value is "") and HOST entries as host_env_keys, which Envoy fills from its own
+ * environment when set — here, serve's environment.
+ */
+function envList(env: Array<{ name: string; value?: string; valueFrom?: string } | null> | undefined, hostEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of env ?? []) if (e.value !== undefined) out[e.name] = e.value;
+  for (const e of env ?? []) {
+    if (!e || typeof e.name !== 'string') continue;
+    if (e.valueFrom === 'HOST') {
+      const value = hostEnv[e.name];
+      if (value !== undefined) out[e.name] = value;
+    } else out[e.name] = e.value ?? '';
+  }
   return out;
 }
 
@@ -126,7 +137,7 @@ export async function readManifest(file: string): Promise<PluginSpec[]> {
       phase?: string;
       priority?: number;
       failStrategy?: string;
-      vmConfig?: { env?: Array<{ name: string; value?: string }> };
+      vmConfig?: { env?: Array<{ name: string; value?: string; valueFrom?: string }> };
     };
     const name = meta.name ?? path.basename(file);
     if (!spec.url) throw new CliError('BAD_MANIFEST', `${file}: WasmPlugin ${name} has no spec.url`);
@@ -142,7 +153,7 @@ export async function readManifest(file: string): Promise<PluginSpec[]> {
       name,
       wasmPath: path.resolve(path.dirname(file), url),
       pluginConfig: spec.pluginConfig,
-      rootId: spec.pluginName ?? name,
+      rootId: spec.pluginName ?? '', // istiod: root_id is pluginName, empty when unset
       env: envList(spec.vmConfig?.env),
       failStrategy: checkStrategy(spec.failStrategy, `${file}: spec.failStrategy`) ?? 'FAIL_CLOSE',
       ...(spec.phase ? { phase: spec.phase as Phase } : {}),
@@ -191,7 +202,7 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
     name: project?.config.name ?? path.basename(wasmPath, '.wasm'),
     wasmPath,
     pluginConfig: flagConfig ?? wp?.pluginConfig,
-    rootId: flags.rootId ?? wp?.pluginName ?? project?.config.name ?? '',
+    rootId: flags.rootId ?? wp?.pluginName ?? '', // istiod: root_id is pluginName, empty when unset
     env: { ...envList(wp?.vmConfig?.env), ...flagEnv },
     failStrategy: flagStrategy ?? wp?.failStrategy ?? 'FAIL_CLOSE',
     ...(wp?.phase ? { phase: wp.phase } : {}),
