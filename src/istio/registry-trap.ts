@@ -14,34 +14,73 @@ export interface RegistryChallenge {
   service?: string | undefined;
 }
 
-function isLocalOrPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+/** Go's net.ParseIP: dotted-quad IPv4 (no leading zeros) or IPv6; as 16 bytes, IPv4 mapped. */
+function parseGoIp(host: string): number[] | undefined {
   const kind = net.isIP(host);
   if (kind === 4) {
-    const [a = 0, b = 0] = host.split('.').map(Number);
-    return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+    const parts = host.split('.');
+    if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return undefined;
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...parts.map(Number)];
   }
-  if (kind === 6) {
-    return host === '::1' || host === '::' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith('::ffff:');
-  }
-  return false;
+  if (kind !== 6 || host.includes('%')) return undefined;
+  const [head = '', tail] = host.split('::') as [string, string | undefined];
+  const groups = (text: string): number[] => {
+    if (text === '') return [];
+    const out: number[] = [];
+    for (const g of text.split(':')) {
+      if (g.includes('.')) {
+        const v4 = g.split('.').map(Number);
+        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+      } else out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const words = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
 }
 
-/** Why the agent would refuse this challenge, or undefined when it would follow it. */
+/** Go's ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast(), on ParseIP's 16 bytes. */
+function isPrivateLoopbackOrLinkLocal(ip: number[]): boolean {
+  const mapped = ip.slice(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff;
+  if (mapped) {
+    const [a = 0, b = 0] = ip.slice(12);
+    return a === 127 || a === 10 || (a === 172 && (b & 0xf0) === 16) || (a === 192 && b === 168) || (a === 169 && b === 254);
+  }
+  const loopback = ip.slice(0, 15).every((b) => b === 0) && ip[15] === 1;
+  return loopback || ((ip[0] ?? 0) & 0xfe) === 0xfc || (ip[0] === 0xfe && ((ip[1] ?? 0) & 0xc0) === 0x80);
+}
+
+/**
+ * Why the agent would refuse this challenge, or undefined when it would follow it. The rules of
+ * istio/istio pkg/wasm/imagefetcher.go (validateRealmURL), checked against that code by the
+ * tests in test/integration/oracle: a realm must be an http(s) URL with a host that is not
+ * `localhost`, `metadata.google.internal`, or a private, loopback or link-local IP literal. A
+ * challenge without a realm is not checked; a host *name* is never resolved (so `localhost.` or a
+ * name in /etc/hosts passes).
+ */
 export function agentRefusal(challenge: RegistryChallenge): string | undefined {
   if (challenge.scheme === 'none') return undefined;
   const realm = challenge.realm;
+  if (realm === undefined) return undefined;
   const what = challenge.scheme === 'basic' ? 'Basic (htpasswd) auth' : 'a Bearer token server';
-  if (realm === undefined || realm === '') return `the registry asks for ${what} without a realm URL`;
-  let url: URL;
-  try {
-    url = new URL(realm);
-  } catch {
+  // Go's url.Parse keeps the host's case; the WHATWG parser lower-cases it and rewrites IPv4 forms.
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*))?/.exec(realm);
+  const scheme = m?.[1]?.toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') {
     return `the registry asks for ${what} with realm "${realm}", which is not an http(s) URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the registry's realm "${realm}" is not an http(s) URL`;
-  if (isLocalOrPrivateHost(url.hostname)) return `the registry's token realm ${realm} is on a local or private address`;
+  try {
+    new URL(realm);
+  } catch {
+    return `the registry asks for ${what} with realm "${realm}", which is not a valid URL`;
+  }
+  const host = (m?.[2] ?? '').replace(/^\[|\]$/g, '');
+  if (host === '') return `the registry's realm "${realm}" names no host`;
+  if (host === 'metadata.google.internal') return `the registry's token realm ${realm} is the cloud metadata service`;
+  const ip = parseGoIp(host);
+  if (host === 'localhost' || (ip && isPrivateLoopbackOrLinkLocal(ip))) return `the registry's token realm ${realm} is on a local or private address`;
   return undefined;
 }
 

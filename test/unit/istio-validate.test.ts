@@ -241,7 +241,10 @@ describe('registry trap: which challenges the agent refuses', () => {
   it.each([
     [{ scheme: 'none' }, undefined],
     [{ scheme: 'basic', realm: 'Registry Realm' }, /Basic \(htpasswd\) auth with realm "Registry Realm"/],
-    [{ scheme: 'basic' }, /without a realm/],
+    // No realm: the agent's guard checks realms only, so it follows the challenge (test/integration/oracle checks this against Istio's code).
+    [{ scheme: 'basic' }, undefined],
+    [{ scheme: 'bearer', realm: 'http://localhost.:5001/token' }, undefined],
+    [{ scheme: 'bearer', realm: 'http://metadata.google.internal/token' }, /cloud metadata/],
     [{ scheme: 'bearer', realm: 'https://auth.docker.io/token' }, undefined],
     [{ scheme: 'bearer', realm: 'https://localhost:5001/auth' }, /local or private/],
     [{ scheme: 'bearer', realm: 'http://192.168.1.20/token' }, /local or private/],

@@ -26,7 +26,7 @@ export interface TestProxy {
 
 export type Interceptor = (req: http.IncomingMessage, body: Buffer) => Promise<{ status: number; headers?: Record<string, string>; body?: string } | 'forward' | 'hang'> | { status: number; headers?: Record<string, string>; body?: string } | 'forward' | 'hang';
 
-export async function startProxy(target: string, options: { bearer?: { user: string; pass: string; refreshToken?: string }; intercept?: Interceptor; tokenTtl?: number } = {}): Promise<TestProxy> {
+export async function startProxy(target: string, options: { bearer?: { user: string; pass: string; refreshToken?: string }; intercept?: Interceptor; tokenTtl?: number; /** Host name the token realm names instead of 127.0.0.1 (e.g. `localhost.`). */ realmHost?: string } = {}): Promise<TestProxy> {
   const targetUrl = new URL(target);
   const requests: ProxyRequest[] = [];
   const issuedTokens: string[] = [];
@@ -34,6 +34,7 @@ export async function startProxy(target: string, options: { bearer?: { user: str
   const valid = new Set<string>();
   const hanging = new Set<http.ServerResponse>();
   let self = '';
+  let realm = '';
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -86,7 +87,7 @@ export async function startProxy(target: string, options: { bearer?: { user: str
       if (!auth.startsWith('Bearer ') || !valid.has(auth.slice(7))) {
         const repo = /^\/v2\/(.+?)\/(blobs|manifests|tags)\//.exec(url.pathname)?.[1];
         const scope = repo ? `,scope="repository:${repo}:pull,push"` : '';
-        res.writeHead(401, { 'www-authenticate': `Bearer realm="${self}/token",service="test-proxy"${scope}`, 'content-type': 'application/json' });
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}/token",service="test-proxy"${scope}`, 'content-type': 'application/json' });
         res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
         return;
       }
@@ -106,6 +107,7 @@ export async function startProxy(target: string, options: { bearer?: { user: str
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   self = `http://127.0.0.1:${port}`;
+  realm = `http://${options.realmHost ?? '127.0.0.1'}:${port}`;
   return {
     url: self,
     host: `127.0.0.1:${port}`,
