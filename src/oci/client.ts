@@ -216,14 +216,14 @@ export class RegistryClient {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, client_id: 'create-istio-wasm' });
       if (auth.service) form.set('service', auth.service);
       if (scopes.length > 0) form.set('scope', scopes.join(' '));
-      response = await this.send('POST', url.toString(), { 'content-type': 'application/x-www-form-urlencoded' }, new TextEncoder().encode(form.toString()), 'the token request');
+      response = await this.send('POST', url.toString(), { 'content-type': 'application/x-www-form-urlencoded' }, new TextEncoder().encode(form.toString()), 'the token request', undefined, url.origin);
     } else {
       if (auth.service) url.searchParams.set('service', auth.service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
       const headers: Record<string, string> = {};
       const basic = this.basicHeader();
       if (basic) headers.authorization = basic;
-      response = await this.send('GET', url.toString(), headers, undefined, 'the token request');
+      response = await this.send('GET', url.toString(), headers, undefined, 'the token request', undefined, url.origin);
     }
     if (response.status === 401 || response.status === 403 || (identityToken && response.status === 400)) {
       await response.body?.cancel();
@@ -245,13 +245,17 @@ export class RegistryClient {
     return { value, expiresAt: Date.now() + expiresIn * 1000 };
   }
 
-  /** One HTTP exchange with timeout and manual redirects; Authorization only to the registry's origin. */
-  private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string, onBodyProgress?: (sent: number) => void): Promise<HttpResponse> {
+  /**
+   * One HTTP exchange with timeout and manual redirects; Authorization only to `authOrigin`: the
+   * registry's origin, or for a token request the realm's (the registry named it in its challenge;
+   * Docker Hub's realm auth.docker.io is another host than registry-1.docker.io).
+   */
+  private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string, onBodyProgress?: (sent: number) => void, authOrigin?: string): Promise<HttpResponse> {
     let current = url;
     // Credentials go to the registry's own origin (scheme, host and port) only: not to an upload
     // Location or a redirect on another host (a blob store, a CDN), not over a downgrade to http, and
     // not back to the registry once a hop left it (as fetch drops Authorization on cross-origin redirects).
-    const registryOrigin = new URL(this.baseUrl).origin;
+    const registryOrigin = authOrigin ?? new URL(this.baseUrl).origin;
     let leftRegistry = false;
     const timeoutMs = this.timeoutMs + (body ? Math.ceil(body.length / (1024 * 1024)) * 1000 : 0);
     for (let hop = 0; hop < 6; hop++) {
