@@ -22,17 +22,21 @@ const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 15;
 const asJson = args.includes('--json');
 
-/** Median wall time in ms of `fn`, after one warm-up. */
-function median(fn) {
-  fn();
-  const times = [];
+/**
+ * Median wall time in ms of each function, after one warm-up each. Runs interleave (one of each,
+ * in turn), so a machine that gets busier or quieter meanwhile weighs on all of them alike.
+ */
+function medians(fns) {
+  for (const fn of fns) fn();
+  const times = fns.map(() => []);
   for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    fns.forEach((fn, k) => {
+      const start = process.hrtime.bigint();
+      fn();
+      times[k].push(Number(process.hrtime.bigint() - start) / 1e6);
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
 function run(cmd, argv, cwd) {
@@ -47,9 +51,11 @@ function report(name, value, baselineName, baseline, goal) {
 }
 
 // 1. Cold start.
-const node0 = median(() => run(process.execPath, ['-e', '0']));
-const version = median(() => run(process.execPath, [bin, '--version']));
-const help = median(() => run(process.execPath, [bin, '--help']));
+const [node0, version, help] = medians([
+  () => run(process.execPath, ['-e', '0']),
+  () => run(process.execPath, [bin, '--version']),
+  () => run(process.execPath, [bin, '--help']),
+]);
 report('istio-wasm --version (ms)', version, 'node -e 0', node0, 1.2);
 report('istio-wasm --help (ms)', help, 'node -e 0', node0, 1.2);
 
@@ -64,9 +70,11 @@ try {
   git('add', '-A');
   git('commit', '-q', '-m', 'x');
   let n = 0;
-  const scaffold = median(() => run(process.execPath, [createBin, `s${n++}`, '--yes', '--no-install', '--no-git'], tmp));
-  const vite = median(() => run(process.execPath, [createVite, `v${n++}`, '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], tmp));
-  const clone = median(() => run('git', ['clone', '-q', `file://${repo}`, `c${n++}`], tmp));
+  const [scaffold, vite, clone] = medians([
+    () => run(process.execPath, [createBin, `s${n++}`, '--yes', '--no-install', '--no-git'], tmp),
+    () => run(process.execPath, [createVite, `v${n++}`, '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], tmp),
+    () => run('git', ['clone', '-q', `file://${repo}`, `c${n++}`], tmp),
+  ]);
   report('scaffold assemblyscript --no-install --no-git (ms)', scaffold, 'create-vite vanilla-ts', vite, 1);
   report('scaffold assemblyscript --no-install --no-git (ms)', scaffold, 'git clone of the same files', clone);
   // Context for the ratio above: Node's own start-up against the same clone.
