@@ -19,27 +19,25 @@ const certCodes = new Set([
 ]);
 export const retryableNetworkCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ETIMEDOUT']);
 
-/** The innermost `code` of a fetch failure (undici wraps the socket error in `cause`). */
-export function networkCode(error: unknown): string | undefined {
+/** The innermost string `field` of a fetch failure (e.g. the `hostname` a DNS lookup failed for). */
+function innerField(error: unknown, field: string): string | undefined {
   let current: unknown = error;
-  let code: string | undefined;
+  let value: string | undefined;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const c = (current as { code?: unknown }).code;
-    if (typeof c === 'string') code = c;
+    const v = (current as Record<string, unknown>)[field];
+    if (typeof v === 'string' && v) value = v;
     current = (current as { cause?: unknown }).cause;
   }
-  return code;
+  return value;
+}
+
+/** The innermost `code` of a fetch failure (undici wraps the socket error in `cause`). */
+export function networkCode(error: unknown): string | undefined {
+  return innerField(error, 'code');
 }
 
 function innerMessage(error: unknown): string {
-  let current: unknown = error;
-  let message = '';
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const m = (current as { message?: unknown }).message;
-    if (typeof m === 'string' && m) message = m;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return message;
+  return innerField(error, 'message') ?? '';
 }
 
 export function networkError(error: unknown, registry: string, scheme: 'http' | 'https', timeoutMs: number): CliError {
@@ -57,7 +55,15 @@ export function networkError(error: unknown, registry: string, scheme: 'http' | 
     });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-    return new CliError('REGISTRY_DNS', `cannot resolve the registry host ${registry.replace(/:\d+$/, '')}`, {
+    const host = registry.replace(/:\d+$/, '');
+    const unresolved = innerField(error, 'hostname');
+    if (unresolved && unresolved !== host) {
+      // Not the registry itself: a host it sent us to (its token server, or a redirect's target).
+      return new CliError('REGISTRY_DNS', `cannot resolve ${unresolved}, a host the registry ${registry} sent this client to (its token server or a redirect)`, {
+        hint: `the registry names ${unresolved} in its answer; check that this machine's DNS resolves it`,
+      });
+    }
+    return new CliError('REGISTRY_DNS', `cannot resolve the registry host ${host}`, {
       hint: 'check the spelling of the registry in the image reference, and your DNS',
     });
   }
