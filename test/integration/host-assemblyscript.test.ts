@@ -21,7 +21,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'as-plugin', private: true, type: 'module' }));
   writeFileSync(
     path.join(dir, 'istio-wasm.yaml'),
-    ['name: as-plugin', 'language: assemblyscript', 'module: build/plugin.wasm', 'image: 127.0.0.1:5000/wasm/as-plugin:v0.1.0', 'istio: { version: "1.27" }', 'wasmPlugin: { namespace: default }', ''].join('\n'),
+    ['name: as-plugin', 'language: assemblyscript', 'module: build/plugin.wasm', 'image: 127.0.0.1:5000/wasm/as-plugin:v0.1.0', 'istio: { version: "1.27" }', 'wasmPlugin: { namespace: default, pluginName: as-plugin }', ''].join('\n'),
   );
   mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(repoRoot, path.join(dir, 'node_modules', 'create-istio-wasm'));
