@@ -1,3 +1,5 @@
+import { WasmParseError, WasmReader, sections } from '../wasm/parse.js';
+
 /**
  * Envoy's ceiling on a plugin's linear memory: proxy-wasm-cpp-host starts V8 with
  * wasm_max_mem_pages = PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES (1 GiB) / 64 KiB. There a
@@ -8,18 +10,6 @@
 export const maxMemoryPages = 16384;
 
 export class MemoryLimitError extends Error {}
-
-/** Reads an unsigned LEB128 at `at`: [value, next offset]. */
-function leb(bytes: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  for (let shift = 0, i = at; shift < 35; shift += 7, i++) {
-    if (i >= bytes.length) break;
-    const b = bytes[i] as number;
-    value += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return [value, i + 1];
-  }
-  throw new MemoryLimitError(`malformed LEB128 integer at byte ${at}`);
-}
 
 function toLeb(value: number): number[] {
   const out: number[] = [];
@@ -35,32 +25,30 @@ function toLeb(value: number): number[] {
 /**
  * The module with every memory it defines capped at `maxMemoryPages` (a declared smaller maximum is
  * kept). Throws MemoryLimitError when a memory's initial size is already above the ceiling. Modules
- * without a memory section come back unchanged (the same array).
+ * without a memory section, or that cannot be read (WebAssembly.compile then says why), come back
+ * unchanged (the same array).
  */
 export function capModuleMemory(bytes: Uint8Array, maxPages = maxMemoryPages): Uint8Array {
-  let at = 8;
-  while (at < bytes.length) {
-    const id = bytes[at] as number;
-    const [size, payload] = leb(bytes, at + 1);
-    const end = payload + size;
-    if (end > bytes.length) return bytes; // truncated: WebAssembly.compile reports it
-    if (id === 5) return withSection(bytes, at, end, capMemories(bytes.subarray(payload, end), maxPages));
-    at = end;
+  try {
+    for (const section of sections(bytes)) {
+      if (section.id === 5) return withSection(bytes, section.at, section.end, capMemories(new WasmReader(bytes, section.end), section.start, maxPages));
+    }
+  } catch (error) {
+    if (error instanceof WasmParseError) return bytes;
+    throw error;
   }
   return bytes;
 }
 
-function capMemories(section: Uint8Array, maxPages: number): number[] {
-  const [count, first] = leb(section, 0);
+function capMemories(r: WasmReader, start: number, maxPages: number): number[] {
+  r.offset = start;
+  const count = r.u32();
   const out = toLeb(count);
-  let at = first;
   for (let i = 0; i < count; i++) {
-    const flags = section[at] as number;
+    const flags = r.byte();
     if (flags & 0x04) throw new MemoryLimitError('the module uses 64-bit memory, which Envoy does not run');
-    const [min, afterMin] = leb(section, at + 1);
-    let max = 65536;
-    at = afterMin;
-    if (flags & 0x01) [max, at] = leb(section, afterMin);
+    const min = r.u32();
+    const max = flags & 0x01 ? r.u32() : 65536;
     if (min > maxPages) {
       throw new MemoryLimitError(`its memory starts at ${min} pages (${min / 16} MiB); Envoy allows at most ${maxPages} pages (1 GiB)`);
     }

@@ -74,19 +74,41 @@ export class WasmReader {
   }
 }
 
+/** One section of a module (or one subsection of a name section): its id and where its payload lies. */
+export interface WasmSection {
+  id: number;
+  /** The offset of the section's id byte. */
+  at: number;
+  /** The payload: [start, end). */
+  start: number;
+  end: number;
+}
+
+/**
+ * The sections from `from` on: the module's own (from 8, after the header) or a name section's
+ * subsections (from 0), which share the id + size layout. Throws WasmParseError on a truncated one.
+ */
+export function* sections(bytes: Uint8Array, from = 8): Generator<WasmSection> {
+  const r = new WasmReader(bytes);
+  r.offset = from;
+  while (r.offset < bytes.length) {
+    const at = r.offset;
+    const id = r.byte();
+    const size = r.u32();
+    const start = r.offset;
+    const end = start + size;
+    if (end > bytes.length) throw new WasmParseError(`section ${id} at byte ${start} runs past the end of the module (truncated file?)`);
+    yield { id, at, start, end };
+    r.offset = end;
+  }
+}
+
 export function parseModule(bytes: Uint8Array): ParsedModule {
   if (!isWasm(bytes)) throw new WasmParseError('not a WebAssembly module (it does not start with \\0asm)');
   const version = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getUint32(0, true);
   if (version !== 1) throw new WasmParseError(`unsupported WebAssembly binary version ${version} (expected 1)`);
   const out: ParsedModule = { imports: [], exports: [], memories: 0, customSections: [], startFunction: false };
-  const top = new WasmReader(bytes);
-  top.offset = 8;
-  while (top.offset < bytes.length) {
-    const id = top.byte();
-    const size = top.u32();
-    const start = top.offset;
-    const end = start + size;
-    if (end > bytes.length) throw new WasmParseError(`section ${id} at byte ${start} runs past the end of the module (truncated file?)`);
+  for (const { id, start, end } of sections(bytes)) {
     const r = new WasmReader(bytes, end);
     r.offset = start;
     switch (id) {
@@ -131,7 +153,6 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
       default:
         break;
     }
-    top.offset = end;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { WasmReader } from '../../wasm/parse.js';
+import { WasmReader, sections } from '../../wasm/parse.js';
 import type { TraceFrame } from './format.js';
 
 /**
@@ -9,19 +9,16 @@ export function functionNames(module: WebAssembly.Module): Map<number, string> {
   const names = new Map<number, string>();
   for (const section of WebAssembly.Module.customSections(module, 'name')) {
     const bytes = new Uint8Array(section);
-    const r = new WasmReader(bytes);
     try {
-      while (r.offset < bytes.length) {
-        const id = r.byte();
-        const end = r.u32() + r.offset;
-        if (id === 1) {
-          const count = r.u32();
-          for (let i = 0; i < count && r.offset < end; i++) {
-            const index = r.u32();
-            names.set(index, r.name());
-          }
+      for (const sub of sections(bytes, 0)) {
+        if (sub.id !== 1) continue;
+        const r = new WasmReader(bytes, sub.end);
+        r.offset = sub.start;
+        const count = r.u32();
+        for (let i = 0; i < count && r.offset < sub.end; i++) {
+          const index = r.u32();
+          names.set(index, r.name());
         }
-        r.offset = end;
       }
     } catch {
       /* keep what was read */
@@ -38,26 +35,22 @@ export interface CodeMap {
 
 /** Reads the code section's body offsets; undefined when the bytes cannot be read as a module. */
 export function codeMap(bytes: Uint8Array, importedFunctions: number): CodeMap | undefined {
-  const r = new WasmReader(bytes);
-  r.offset = 8;
   try {
-    while (r.offset < bytes.length) {
-      const id = r.byte();
-      const end = r.u32() + r.offset;
-      if (id === 10) {
-        const count = r.u32();
-        const bodies: CodeMap['bodies'] = [];
-        for (let i = 0; i < count; i++) {
-          const length = r.u32();
-          bodies.push([r.offset, r.offset + length, importedFunctions + i]);
-          r.offset += length;
-        }
-        return { bodies };
+    for (const section of sections(bytes)) {
+      if (section.id !== 10) continue;
+      const r = new WasmReader(bytes, section.end);
+      r.offset = section.start;
+      const count = r.u32();
+      const bodies: CodeMap['bodies'] = [];
+      for (let i = 0; i < count; i++) {
+        const length = r.u32();
+        bodies.push([r.offset, r.offset + length, importedFunctions + i]);
+        r.offset += length;
       }
-      r.offset = end;
+      return { bodies };
     }
   } catch {
-    return undefined;
+    /* not readable as a module: no offsets */
   }
   return undefined;
 }
