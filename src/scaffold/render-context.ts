@@ -4,6 +4,7 @@ import { packageInfo } from '../version.js';
 import { pullPolicyFor } from './project-file.js';
 import type { ScaffoldValues } from './values.js';
 import { trafficExtensionPhase } from '../istio/render-trafficextension.js';
+import { goModulePath, rustCrateName } from './language-names.js';
 
 /**
  * What every `*.hbs` file sees. Built-in values first; a template's own variables
@@ -12,8 +13,12 @@ import { trafficExtensionPhase } from '../istio/render-trafficextension.js';
 export interface RenderContext {
   /** Plugin name, a DNS-1123 label: `my-plugin`. */
   name: string;
-  /** `my_plugin` (Rust crate / C identifiers). */
+  /** `my_plugin` (C identifiers). */
   snakeName: string;
+  /** The Cargo package name: `my_plugin`; `plugin_1st` for `1st` (cargo refuses a leading digit). */
+  crateName: string;
+  /** The go.mod module path: `my-plugin`; `go-plugin` for `go` (the go command refuses `go`, `std`, …). */
+  goModule: string;
   /** `MyPlugin` (type names). */
   pascalName: string;
   language: string;
@@ -63,6 +68,8 @@ export function renderContext(values: ScaffoldValues, language: string, module: 
     name: values.name,
     snakeName: words(values.name).join('_'),
     pascalName: words(values.name).map((w) => w[0]?.toUpperCase() + w.slice(1)).join(''),
+    crateName: rustCrateName(values.name),
+    goModule: goModulePath(values.name),
     language,
     module,
     image: values.image,

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot, runCli } from '../helpers/cli.js';
-import { makeTempDir } from '../helpers/tmp.js';
+import { makeTempDir, requireToolInCi } from '../helpers/tmp.js';
+import { hasTool } from '../helpers/registry.js';
+import { execFileSync } from 'node:child_process';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -185,6 +187,28 @@ describe('create-istio-wasm headless', () => {
     const bad = await runCli(['build'], { cwd: root });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('language must be one of assemblyscript, rust, go (or tinygo), cpp');
+  });
+
+  it('a plugin named go or 1st gets a module path and crate name its toolchain accepts; the plugin keeps its name', async () => {
+    const goPresent = hasTool('go');
+    const cargoPresent = hasTool('cargo');
+    requireToolInCi('go', goPresent);
+    requireToolInCi('cargo', cargoPresent);
+    const go = await create(['go', '--template', 'go', '--yes', '--no-install', '--no-git']);
+    expect(go.code).toBe(0);
+    const goRoot = path.join(tmp.dir, 'go');
+    expect(readFileSync(path.join(goRoot, 'go.mod'), 'utf8')).toMatch(/^module go-plugin$/m);
+    expect(parseYaml(readFileSync(path.join(goRoot, 'istio-wasm.yaml'), 'utf8'))).toMatchObject({ name: 'go' });
+    if (goPresent) expect(execFileSync('go', ['list', '-m'], { cwd: goRoot, encoding: 'utf8' }).trim()).toBe('go-plugin');
+    const rust = await create(['1st', '--template', 'rust', '--yes', '--no-install', '--no-git']);
+    expect(rust.code).toBe(0);
+    const rustRoot = path.join(tmp.dir, '1st');
+    expect(readFileSync(path.join(rustRoot, 'Cargo.toml'), 'utf8')).toMatch(/^name = "plugin_1st"$/m);
+    expect(parseYaml(readFileSync(path.join(rustRoot, 'istio-wasm.yaml'), 'utf8'))).toMatchObject({ name: '1st' });
+    if (cargoPresent) {
+      const metadata = JSON.parse(execFileSync('cargo', ['metadata', '--no-deps', '--offline', '--format-version', '1'], { cwd: rustRoot, encoding: 'utf8' })) as { packages: Array<{ name: string }> };
+      expect(metadata.packages.map((p) => p.name)).toEqual(['plugin_1st']);
+    }
   });
 
   it('initialises git with a first commit holding every file', async () => {

@@ -18,6 +18,8 @@ const context: RenderContext = {
   name: 'wasm-auth',
   snakeName: 'wasm_auth',
   pascalName: 'WasmAuth',
+  crateName: 'wasm_auth',
+  goModule: 'wasm-auth',
   language: 'rust',
   module: 'build/plugin.wasm',
   image: 'sealos.hub:5000/wasm/wasm-auth:v1',
