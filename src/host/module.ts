@@ -1,7 +1,8 @@
 import { CliError, messageOf } from '../errors.js';
 import { abiMarkers, type AbiVersion } from './constants.js';
 import { isProvidedImport } from '../wasm/abi.js';
-import { MemoryLimitError, capModuleMemory } from './memory-limit.js';
+import { MemoryLimitError, capModuleMemory, maxMemoryPages } from './memory-limit.js';
+import { parseModule } from '../wasm/parse.js';
 
 /** A compiled Proxy-Wasm module, checked before any instance is made. */
 export interface PluginModule {
@@ -12,7 +13,14 @@ export interface PluginModule {
   size: number;
   /** The bytes that were compiled (after the memory cap): trap stacks map code offsets to functions with them. */
   bytes?: Uint8Array;
+  /** Memories and tables the module imports: the host creates each, as Envoy does. */
+  externs?: ImportedExtern[];
 }
+
+/** A memory or table a module imports, with the limits the host creates it with. */
+export type ImportedExtern =
+  | { module: string; name: string; kind: 'memory'; initial: number; maximum: number; shared: boolean }
+  | { module: string; name: string; kind: 'table'; element: 'anyfunc' | 'externref'; initial: number; maximum?: number };
 
 
 /**
@@ -59,5 +67,33 @@ export async function compilePluginModule(bytes: Uint8Array, label = 'the module
       { hint: unknown.some((i) => i.name === 'abort') ? 'AssemblyScript: build with --use abort=<your abort handler>' : 'remove these imports from the plugin build' },
     );
   }
-  return { module, abiVersion: abiMarkers[marker], imports, exports, size: bytes.byteLength, bytes: capped };
+  const plugin: PluginModule = { module, abiVersion: abiMarkers[marker], imports, exports, size: bytes.byteLength, bytes: capped };
+  if (imports.some((i) => i.kind === 'memory' || i.kind === 'table')) plugin.externs = importedExterns(capped, label);
+  return plugin;
+}
+
+/**
+ * What proxy-wasm-cpp-host's link step does for an imported memory or table: it makes one with the
+ * import's own limits (under any module name). The memory gets the same 1 GiB ceiling as a defined one.
+ */
+function importedExterns(bytes: Uint8Array, label: string): ImportedExtern[] {
+  const externs: ImportedExtern[] = [];
+  for (const i of parseModule(bytes).imports) {
+    if (!i.limits) continue;
+    const { min, max, shared, wide } = i.limits;
+    if (i.kind === 'table') {
+      externs.push({ module: i.module, name: i.name, kind: 'table', element: i.element ?? 'anyfunc', initial: min, ...(max === undefined ? {} : { maximum: max }) });
+      continue;
+    }
+    if (wide || min > maxMemoryPages) {
+      const problem = wide
+        ? 'it imports a 64-bit memory, which Envoy does not run'
+        : `its imported memory ${i.module}.${i.name} starts at ${min} pages (${min / 16} MiB); Envoy allows at most ${maxMemoryPages} pages (1 GiB)`;
+      throw new CliError('WASM_MEMORY_LIMIT', `${label} cannot run in Envoy: ${problem}`, {
+        hint: 'lower the initial memory of the build (for example --initial-memory for wasm-ld)',
+      });
+    }
+    externs.push({ module: i.module, name: i.name, kind: 'memory', initial: min, maximum: Math.min(max ?? maxMemoryPages, maxMemoryPages), shared });
+  }
+  return externs;
 }

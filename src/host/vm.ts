@@ -151,12 +151,21 @@ export class PluginVm implements AbiHost {
     const env = envImports(this);
     const importObject: WebAssembly.Imports = { env: this.#tracing ? traceImports(env, this) : env };
     for (const name of wasiModuleNames) importObject[name] = wasi;
+    let importedMemory: WebAssembly.Memory | undefined;
+    for (const extern of plugin.externs ?? []) {
+      const value = extern.kind === 'memory'
+        ? (importedMemory = new WebAssembly.Memory({ initial: extern.initial, maximum: extern.maximum, shared: extern.shared }))
+        : new WebAssembly.Table({ element: extern.element, initial: extern.initial, ...(extern.maximum === undefined ? {} : { maximum: extern.maximum }) });
+      importObject[extern.module] = { ...importObject[extern.module], [extern.name]: value };
+    }
     const instance = new WebAssembly.Instance(plugin.module, importObject);
     for (const [name, value] of Object.entries(instance.exports)) {
       if (typeof value === 'function') this.#exports[name] = value as Exported;
     }
-    const memory = instance.exports.memory;
-    if (!(memory instanceof WebAssembly.Memory)) throw new PluginTrap('instantiate', new Error('the module exports no memory'));
+    // Envoy reads the exported memory, else the one it made for the import.
+    const exported = instance.exports.memory;
+    const memory = exported instanceof WebAssembly.Memory ? exported : importedMemory;
+    if (!memory) throw new PluginTrap('instantiate', new Error('the module exports no memory'));
     const alloc = this.#exports.proxy_on_memory_allocate ?? this.#exports.malloc;
     this.mem = new GuestMemory(memory, alloc ? (size) => alloc(size) ?? 0 : undefined);
   }

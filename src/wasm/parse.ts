@@ -4,10 +4,22 @@
  */
 export type ExternalKind = 'function' | 'table' | 'memory' | 'global' | 'tag';
 
+export interface WasmLimits {
+  min: number;
+  max?: number;
+  shared: boolean;
+  /** 64-bit (memory64) limits. */
+  wide: boolean;
+}
+
 export interface WasmImport {
   module: string;
   name: string;
   kind: ExternalKind;
+  /** An imported memory's or table's limits. */
+  limits?: WasmLimits;
+  /** An imported table's element type. */
+  element?: 'anyfunc' | 'externref';
 }
 
 export interface WasmExport {
@@ -67,10 +79,12 @@ export class WasmReader {
     }
   }
 
-  skipLimits(): void {
+  limits(): WasmLimits {
     const flags = this.byte();
-    this.u32();
-    if (flags & 0x01) this.u32();
+    const min = this.u32();
+    const limits: WasmLimits = { min, shared: (flags & 0x02) !== 0, wide: (flags & 0x04) !== 0 };
+    if (flags & 0x01) limits.max = this.u32();
+    return limits;
   }
 }
 
@@ -123,12 +137,15 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
           const kindByte = r.byte();
           const kind = kinds[kindByte];
           if (!kind) throw new WasmParseError(`unknown import kind ${kindByte}`);
+          const entry: WasmImport = { module, name, kind };
           if (kindByte === 0) r.u32();
-          else if (kindByte === 1) { r.byte(); r.skipLimits(); }
-          else if (kindByte === 2) r.skipLimits();
+          else if (kindByte === 1) {
+            entry.element = r.byte() === 0x6f ? 'externref' : 'anyfunc';
+            entry.limits = r.limits();
+          } else if (kindByte === 2) entry.limits = r.limits();
           else if (kindByte === 3) { r.byte(); r.byte(); }
           else { r.byte(); r.u32(); }
-          out.imports.push({ module, name, kind });
+          out.imports.push(entry);
         }
         break;
       }

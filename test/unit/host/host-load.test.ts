@@ -141,3 +141,36 @@ describe('a plugin that loops forever', () => {
     expect(s.failure?.message).toBe('plugin trapped in proxy_on_request_headers: it ran longer than 100 ms (an endless loop?) and was stopped');
   });
 });
+
+/** A plugin whose memory and table are imported (wasm-ld --import-memory --import-table), as Envoy links it. */
+const importsMemory = (memory: string) => `(module
+  (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "memory" ${memory})
+  (import "env" "__indirect_function_table" (table 1 funcref))
+  (data (i32.const 16) "x-memorypages")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_context_create") (param i32 i32))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (drop (call $add (i32.const 0) (i32.const 16) (i32.const 8) (i32.const 24) (i32.const 5)))
+    (i32.const 0)))`;
+
+describe('a module that imports its memory and table', () => {
+  it('gets them made with its own limits, as proxy-wasm-cpp-host links it; the host reads that memory', async () => {
+    const plugin = await Plugin.load({ module: await wat(importsMemory('(memory 2)')) });
+    const headers = new HeaderMap({ ':path': '/' });
+    expect(plugin.newStream().onRequestHeaders(headers, true).kind).toBe('continue');
+    expect(headers.get('x-memory')).toBe('pages');
+    // The same 1 GiB ceiling as a memory the module defines.
+    expect(plugin.vm?.call('grow', 0, 16383)).toBe(-1);
+    expect(plugin.vm?.call('grow', 0, 1)).toBe(2);
+  });
+
+  it('refuses an imported memory that starts above 1 GiB, naming the import', async () => {
+    await expect(compilePluginModule(await wat(importsMemory('(memory 16385)')))).rejects.toMatchObject({
+      code: 'WASM_MEMORY_LIMIT',
+      message: expect.stringMatching(/imported memory env\.memory starts at 16385 pages/),
+    });
+  });
+});
