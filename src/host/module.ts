@@ -1,6 +1,6 @@
 import { CliError, messageOf } from '../errors.js';
-import { abiMarkers, type AbiVersion } from './constants.js';
-import { isProvidedImport } from '../wasm/abi.js';
+import { type AbiVersion } from './constants.js';
+import { abiVersionOf, isProvidedImport } from '../wasm/abi.js';
 import { MemoryLimitError, capModuleMemory, maxMemoryPages } from './memory-limit.js';
 import { parseModule } from '../wasm/parse.js';
 
@@ -50,16 +50,17 @@ export async function compilePluginModule(bytes: Uint8Array, label = 'the module
       hint: 'rebuild the plugin',
     });
   }
-  const exports = WebAssembly.Module.exports(module).map((e) => e.name);
-  const marker = exports.find((name): name is keyof typeof abiMarkers => name in abiMarkers);
-  if (!marker) {
+  const exportTypes = WebAssembly.Module.exports(module);
+  const exports = exportTypes.map((e) => e.name);
+  const abiVersion = abiVersionOf(exportTypes);
+  if (!abiVersion) {
     throw new CliError('WASM_NO_ABI', `${label} exports no Proxy-Wasm ABI marker (proxy_abi_version_0_2_1, 0_2_0 or 0_1_0)`, {
       hint: 'build it with a Proxy-Wasm SDK; a plain WebAssembly module is not a proxy plugin',
     });
   }
   const imports = WebAssembly.Module.imports(module);
   // Exactly what Envoy registers for this ABI version: anything else fails to link there too.
-  const unknown = imports.filter((i) => !isProvidedImport(i.module, i.name, i.kind, abiMarkers[marker]));
+  const unknown = imports.filter((i) => !isProvidedImport(i.module, i.name, i.kind, abiVersion));
   if (unknown.length > 0) {
     throw new CliError(
       'WASM_UNKNOWN_IMPORTS',
@@ -67,7 +68,7 @@ export async function compilePluginModule(bytes: Uint8Array, label = 'the module
       { hint: unknown.some((i) => i.name === 'abort') ? 'AssemblyScript: build with --use abort=<your abort handler>' : 'remove these imports from the plugin build' },
     );
   }
-  const plugin: PluginModule = { module, abiVersion: abiMarkers[marker], imports, exports, size: bytes.byteLength, bytes: capped };
+  const plugin: PluginModule = { module, abiVersion: abiVersion, imports, exports, size: bytes.byteLength, bytes: capped };
   if (imports.some((i) => i.kind === 'memory' || i.kind === 'table')) plugin.externs = importedExterns(capped, label);
   return plugin;
 }

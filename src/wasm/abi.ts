@@ -12,6 +12,17 @@ export const abiMarkers = {
 export type AbiVersion = (typeof abiMarkers)[keyof typeof abiMarkers];
 
 /**
+ * The ABI version a proxy runs a module with: the first function export, in export order, that is
+ * a marker (proxy-wasm-cpp-host's getAbiVersion). A module exporting two markers gets the first.
+ */
+export function abiVersionOf(exports: ReadonlyArray<{ name: string; kind: string }>): AbiVersion | null {
+  for (const e of exports) {
+    if (e.kind === 'function' && Object.hasOwn(abiMarkers, e.name)) return abiMarkers[e.name as keyof typeof abiMarkers];
+  }
+  return null;
+}
+
+/**
  * What Envoy's host (proxy-wasm-cpp-host `WasmBase::registerCallbacks`, src/wasm.cc) registers, and
  * so exactly what a module may import: a module importing anything else fails to link in Envoy.
  */

@@ -1,5 +1,5 @@
 import { sha256Hex } from '../util/sha256.js';
-import { abiMarkers, abiVersionsProviding, isProvidedImport, maxModuleSize, type AbiVersion } from './abi.js';
+import { abiMarkers, abiVersionOf, abiVersionsProviding, isProvidedImport, maxModuleSize, type AbiVersion } from './abi.js';
 import { parseModule, WasmParseError, type WasmExport, type WasmImport } from './parse.js';
 
 export interface WasmInspection {
@@ -28,8 +28,7 @@ export function inspectWasm(bytes: Uint8Array): WasmInspection {
     return { abiVersion: null, exports: [], imports: [], size, sha256, problems };
   }
   const exportNames = new Set(parsed.exports.map((e) => e.name));
-  const markers = Object.entries(abiMarkers).filter(([marker]) => exportNames.has(marker)).map(([, v]) => v);
-  const abiVersion = markers.length > 0 ? (markers[markers.length - 1] as AbiVersion) : null;
+  const abiVersion = abiVersionOf(parsed.exports);
   if (!abiVersion) {
     problems.push(`no Proxy-Wasm ABI marker exported (one of ${Object.keys(abiMarkers).join(', ')}): a proxy refuses the module`);
   }

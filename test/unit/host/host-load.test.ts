@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HeaderMap, Plugin, Status, compilePluginModule } from '../../../src/host/index.js';
 import { CliError } from '../../../src/errors.js';
 import { wat } from './fixtures.js';
+import { inspectWasm } from '../../../src/wasm/inspect.js';
 import { loadProbe, put, trace, clearTrace, OUT_3 } from './probe.js';
 
 describe('loading modules', () => {
@@ -172,5 +173,26 @@ describe('a module that imports its memory and table', () => {
       code: 'WASM_MEMORY_LIMIT',
       message: expect.stringMatching(/imported memory env\.memory starts at 16385 pages/),
     });
+  });
+});
+
+describe('a module exporting two ABI markers', () => {
+  const twoMarkers = (first: string, second: string) => `(module
+    (memory (export "memory") 1)
+    (global (export "proxy_abi_version_0_3_0") i32 (i32.const 0))
+    (func (export "${first}"))
+    (func (export "${second}"))
+    (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+    (func (export "proxy_on_context_create") (param i32 i32)))`;
+
+  it('runs with the first function marker in export order, as Envoy does, and inspect says the same', async () => {
+    for (const [first, second, version] of [
+      ['proxy_abi_version_0_2_1', 'proxy_abi_version_0_1_0', '0.2.1'],
+      ['proxy_abi_version_0_1_0', 'proxy_abi_version_0_2_1', '0.1.0'],
+    ] as const) {
+      const bytes = await wat(twoMarkers(first, second));
+      expect((await compilePluginModule(bytes)).abiVersion).toBe(version);
+      expect(inspectWasm(bytes).abiVersion).toBe(version);
+    }
   });
 });
