@@ -10,6 +10,8 @@
 // - the built-in templates are data in the bundle, `*.hbs` precompiled (build/builtin-templates.mjs);
 // - `await import('a-commonjs-library')` keeps its named exports, as in Node (build/cjs-dynamic-import.mjs);
 // - one flat dist/ (entries and chunks side by side), so code finds the package root at `..`;
+// - every bin's `--help` pages in dist/help.json, answered by the bins without loading the CLI
+//   (build/help-pages.mjs);
 // - linked source maps (stacks name the TypeScript file with `--verbose`), declarations for the
 //   library entries under dist/types/, and the licences of the bundled libraries in
 //   dist/THIRD-PARTY-LICENSES.md.
@@ -19,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { bundleOptions } from './build/bundle-options.mjs';
+import { writeHelpPages } from './build/help-pages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -45,12 +48,14 @@ const result = await build({ ...bundleOptions(root), entryPoints: entries, outdi
 // Files of an earlier build go only after the new ones are written: a CLI started meanwhile (a
 // test, a watch) finds dist/cli.js at every moment.
 const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)));
+written.add(path.join(dist, 'help.json'));
 for (const name of readdirSync(dist)) {
   const file = path.join(dist, name);
   if (name !== 'types' && !written.has(file)) rmSync(file, { recursive: true, force: true });
 }
 rmSync(path.join(dist, 'types'), { recursive: true, force: true });
 writeFileSync(path.join(dist, 'THIRD-PARTY-LICENSES.md'), thirdPartyLicenses(result.metafile));
+await writeHelpPages(dist, Object.keys(pkg.bin));
 emitDeclarations(Object.entries(entries).filter(([name]) => name !== 'cli').map(([, file]) => file));
 
 /** The licence of every library the bundle contains (their licences ask that it ships with them). */

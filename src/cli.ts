@@ -33,6 +33,11 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
   }
 }
 
+/** Every `--help` page of one bin (see help-pages.ts); the build stores them for the bins. */
+export async function helpPages(entry: Entry, width: number): Promise<Record<string, string>> {
+  return (await import('./help-pages.js')).helpPages(entry, width);
+}
+
 function reportError(error: unknown, { isCliError, messageOf, paint, isVerbose }: Reporting): number {
   if (error instanceof Error && error.name === 'CommanderError') {
     // commander already printed its message (or help/version, which exit 0).
