@@ -12,6 +12,7 @@ export { SharedQueues } from './queues.js';
 export { istioNodeProperties, mergeProperties, lookupProperty, encodeProperty, type PropertyTree, type PropertyValue } from './properties.js';
 export { urlClusters, failedCall, failedGrpcCall, grpcServiceCluster, sendGrpc, openGrpcStream, type HttpCallDispatcher, type GrpcStreamRequest, type GrpcStreamSink, type GrpcStreamConnection, type HttpCallRequest, type HttpCallResponse, type GrpcCallRequest, type GrpcCallResponse } from './http-calls.js';
 export { compilePluginModule, type PluginModule } from './module.js';
+export { configurationBytes, istioPluginConfiguration } from './plugin-configuration.js';
 export { envFunctionNames, wasiFunctions, emscriptenFunctions } from '../wasm/abi.js';
 export { wasiModuleNames } from './wasi.js';
 export { PluginVm, PluginTrap, type LogEntry } from './vm.js';

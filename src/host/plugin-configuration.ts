@@ -14,6 +14,13 @@ export function istioPluginConfiguration(value: unknown): Uint8Array {
   return new TextEncoder().encode(goJson(value));
 }
 
+/** A plugin's configuration bytes: strings and bytes pass as they are; anything else is rendered as istiod renders pluginConfig. */
+export function configurationBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return new TextEncoder().encode(value);
+  return istioPluginConfiguration(value);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }

@@ -5,10 +5,12 @@ import { SharedData } from './shared-data.js';
 import { SharedQueues } from './queues.js';
 import { compilePluginModule, type PluginModule } from './module.js';
 import { istioNodeProperties, mergeProperties, type PropertyTree } from './properties.js';
-import { istioPluginConfiguration } from './plugin-configuration.js';
+import { configurationBytes } from './plugin-configuration.js';
+import { traceConfiguration } from './trace/configuration.js';
 import { HttpStream, type StreamInfo } from './stream.js';
 import { PluginTrap, PluginVm, type LogEntry } from './vm.js';
 import type { StreamTrace } from './trace/stream-trace.js';
+import type { TraceConfiguration } from './trace/format.js';
 import type { GrpcCallRequest, GrpcStreamRequest, HttpCallDispatcher, HttpCallRequest } from './http-calls.js';
 
 /** What VMs on one host share: shared data and queues (per vm_id), as one Envoy process. */
@@ -65,13 +67,6 @@ export interface PluginOptions {
 
 const noClusters: HttpCallDispatcher = { knows: () => false, dispatch: () => Promise.resolve({ headers: [] }) };
 
-/** Strings and bytes pass as they are; anything else is rendered as istiod renders pluginConfig. */
-function configurationBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string') return new TextEncoder().encode(value);
-  return istioPluginConfiguration(value);
-}
-
 /**
  * A loaded plugin: one VM at a time, its root context configured, streams made on demand, and the
  * fail strategy applied as Istio does: FAIL_CLOSE answers 503 and stays failed, FAIL_OPEN bypasses
@@ -87,6 +82,9 @@ export class Plugin {
   failure: Error | undefined;
   /** How many VMs were started (FAIL_RELOAD makes new ones). */
   vmStarts = 0;
+  /** The plugin configuration bytes proxy_on_configure reads. */
+  readonly configuration: Uint8Array;
+  #traceConfiguration: TraceConfiguration | undefined;
 
   #options: PluginOptions;
   #vm: PluginVm | undefined;
@@ -102,6 +100,7 @@ export class Plugin {
     this.rootId = options.rootId ?? '';
     this.name = options.name ?? (this.rootId || 'plugin');
     this.failStrategy = options.failStrategy ?? 'FAIL_CLOSE';
+    this.configuration = configurationBytes(options.pluginConfig);
     this.#env = options.environment ?? createHostEnvironment();
     this.#properties = mergeProperties(
       istioNodeProperties(),
@@ -129,6 +128,11 @@ export class Plugin {
 
   get failed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** The configuration as a trace records it (made once, shared by every exchange's record). */
+  get traceConfiguration(): TraceConfiguration {
+    return (this.#traceConfiguration ??= traceConfiguration(this.configuration));
   }
 
   /** Whether streams of this plugin record host calls into their traces (PluginOptions.trace). */
@@ -177,7 +181,7 @@ export class Plugin {
         rootId: this.rootId,
         vmId: o.vmId ?? '',
         vmConfiguration: configurationBytes(o.vmConfig),
-        pluginConfiguration: configurationBytes(o.pluginConfig),
+        pluginConfiguration: this.configuration,
         env: o.env ?? {},
         logLevel: level,
         log: o.onLog ?? (() => {}),

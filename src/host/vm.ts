@@ -525,14 +525,17 @@ export class PluginVm implements AbiHost {
     const connection = open.call(this.settings.dispatcher, request, {
       initialMetadata: (md) => deliver(() => {
         if (!live()) return;
+        this.#owners?.get(token)?.calloutEvent(token, { initialMetadata: md });
         this.#grpcCallback({ initialMetadata: new HeaderMap(md) }, 'proxy_on_grpc_receive_initial_metadata', token, md.length);
       }),
       message: (message) => deliver(() => {
         if (!live()) return;
+        this.#owners?.get(token)?.calloutEvent(token, { message: traceBody(message, EXCHANGE_BODY_LIMIT) });
         this.#grpcCallback({ message }, 'proxy_on_grpc_receive', token, message.byteLength);
       }),
       trailingMetadata: (md) => deliver(() => {
         if (!live()) return;
+        this.#owners?.get(token)?.calloutEvent(token, { trailingMetadata: md });
         this.#grpcCallback({ trailingMetadata: new HeaderMap(md) }, 'proxy_on_grpc_receive_trailing_metadata', token, md.length);
       }),
       close: (status, message) => deliver(() => {
@@ -542,7 +545,7 @@ export class PluginVm implements AbiHost {
         this.lastStatus = { code: status, message: message ?? '' };
         const owner = this.#owners?.get(token);
         this.#owners?.delete(token);
-        owner?.calloutResponse(token, { headers: [], body: { size: 0 }, status });
+        owner?.calloutResponse(token, { headers: [], body: { size: 0 }, status, ...(message ? { statusMessage: message } : {}) });
         this.#asOwner(owner, () => this.#callAsync('proxy_on_grpc_close', root, token, status));
       }),
     });
@@ -556,6 +559,7 @@ export class PluginVm implements AbiHost {
     const stream = this.#grpcStreams.get(token);
     if (!stream) return this.#pendingCalls.has(token) ? Status.BAD_ARGUMENT : Status.NOT_FOUND;
     if (stream.localClosed) return Status.BAD_ARGUMENT;
+    this.#owners?.get(token)?.calloutSent(token);
     stream.connection.send(message, endOfStream);
     if (endOfStream) {
       stream.localClosed = true;
@@ -601,8 +605,17 @@ export class PluginVm implements AbiHost {
     const owner = this.#owners?.get(token);
     this.#owners?.delete(token);
     if (!this.#pendingCalls.delete(token) || this.#stopped || this.failure) return;
-    const first = response.messages?.[0];
-    owner?.calloutResponse(token, { headers: response.initialMetadata ?? [], body: traceBody(first ?? new Uint8Array(0), EXCHANGE_BODY_LIMIT), ...(response.trailingMetadata ? { trailers: response.trailingMetadata } : {}), status: response.status });
+    if (owner) {
+      const messages = response.messages ?? [];
+      owner.calloutResponse(token, {
+        headers: response.initialMetadata ?? [],
+        body: traceBody(messages[0] ?? new Uint8Array(0), EXCHANGE_BODY_LIMIT),
+        ...(response.trailingMetadata ? { trailers: response.trailingMetadata } : {}),
+        status: response.status,
+        ...(response.statusMessage ? { statusMessage: response.statusMessage } : {}),
+        ...(messages.length !== 1 ? { messages: messages.map((m) => traceBody(m, EXCHANGE_BODY_LIMIT)) } : {}),
+      });
+    }
     this.#asOwner(owner, () => this.#grpcResponse(token, response));
   }
 

@@ -661,7 +661,7 @@ export class TestPlugin {
    * then `await exchange.settled()` or use the promise `call.respond()` returns).
    */
   async request(request: TestRequest = {}): Promise<TestExchange> {
-    const rec = this.#trace ? new ExchangeRecorder(++this.#exchanges, [{ name: this.host.name, rootId: this.host.rootId }]) : undefined;
+    const rec = this.#trace ? new ExchangeRecorder(++this.#exchanges, [{ name: this.host.name, rootId: this.host.rootId, configuration: this.host.traceConfiguration }]) : undefined;
     const stream = this.host.newStream({ sourceAddress: '127.0.0.1', sourcePort: 40000, destinationAddress: '127.0.0.1', destinationPort: 8080 }, rec?.streams[0]);
     const exchange = new TestExchange(stream, (e) => this.#settle(e), rec, this.#traceSecrets);
     this.#current = exchange;

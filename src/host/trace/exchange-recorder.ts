@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
 import type { LocalResponse } from '../contexts.js';
 import { BodyCapture } from './body.js';
-import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceExchange, type TracePairs } from './format.js';
+import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceConfiguration, type TraceExchange, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
 
 /** A snapshot of headers: a shallow copy (HeaderMap never changes a pair array in place). */
@@ -34,11 +34,12 @@ export class ExchangeRecorder {
   #local: TraceExchange['local'];
   #result: TraceExchange | undefined;
 
-  constructor(id: number, plugins: ReadonlyArray<{ name: string; rootId: string }>, options: { bodyLimit?: number; onDone?: (trace: TraceExchange) => void } = {}) {
+  /** `configuration`: what each plugin was configured with (Plugin.traceConfiguration), recorded per plugin. */
+  constructor(id: number, plugins: ReadonlyArray<{ name: string; rootId: string; configuration?: TraceConfiguration }>, options: { bodyLimit?: number; onDone?: (trace: TraceExchange) => void } = {}) {
     this.id = id;
     this.#limit = options.bodyLimit ?? EXCHANGE_BODY_LIMIT;
     this.#onDone = options.onDone;
-    this.streams = plugins.map((p) => new StreamTrace(p.name, p.rootId, this.#origin));
+    this.streams = plugins.map((p) => new StreamTrace(p.name, p.rootId, this.#origin, p.configuration));
   }
 
   #side(headers: HeaderMap | TracePairs, status?: number): Side {

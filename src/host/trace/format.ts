@@ -13,6 +13,8 @@ export const EXCHANGE_BODY_LIMIT = 64 * 1024;
 export const PREVIEW_LIMIT = 256;
 /** Events kept per plugin per exchange (a plugin looping over host calls cannot grow a trace forever). */
 export const EVENT_LIMIT = 2000;
+/** Bytes of a plugin's configuration kept in a trace (replay needs it whole to run the plugin as recorded). */
+export const CONFIGURATION_LIMIT = 16 * 1024;
 
 export type TracePairs = Array<[string, string]>;
 
@@ -80,6 +82,16 @@ export interface TraceTrap {
   stack: TraceFrame[];
 }
 
+/** What the far end of a gRPC stream sent, in order; one of the three fields is set. */
+export interface TraceGrpcEvent {
+  t: number;
+  /** How many messages the plugin had sent on the stream when this arrived (replay waits for as many). */
+  sent: number;
+  initialMetadata?: TracePairs;
+  message?: TraceBody;
+  trailingMetadata?: TracePairs;
+}
+
 /** An HTTP or gRPC call the plugin dispatched, and what came back. */
 export interface TraceCallout {
   kind: 'http' | 'grpc' | 'grpc-stream';
@@ -87,14 +99,36 @@ export interface TraceCallout {
   cluster: string;
   t: number;
   request: { headers: TracePairs; body: TraceBody; timeoutMs?: number; service?: string; method?: string };
-  /** Undefined while pending; `failed` for a reset, timeout or unknown answer. */
-  response?: { headers: TracePairs; body: TraceBody; trailers?: TracePairs; status?: number; failed?: boolean };
+  /**
+   * Undefined while pending; `failed` for a reset, timeout or unknown answer. gRPC: `headers` is the
+   * initial metadata, `body` the first message, `trailers` the trailing metadata, `status` the
+   * grpc-status and `statusMessage` its message; `messages` lists every message when there were not
+   * exactly one. A stream's response is its close (`headers` empty; what came before is in `events`).
+   */
+  response?: { headers: TracePairs; body: TraceBody; trailers?: TracePairs; status?: number; statusMessage?: string; messages?: TraceBody[]; failed?: boolean };
+  /** gRPC streams: messages the plugin sent (proxy_grpc_send). */
+  sent?: number;
+  /** gRPC streams: what the far end sent before it closed, in order. */
+  events?: TraceGrpcEvent[];
+}
+
+/** The configuration the host handed the plugin (proxy_on_configure): JSON when it is istiod's JSON, else text or base64. */
+export interface TraceConfiguration {
+  size: number;
+  /** The configuration as JSON: the bytes are exactly istiod's rendering of this value. */
+  json?: unknown;
+  text?: string;
+  base64?: string;
+  /** Only the first CONFIGURATION_LIMIT bytes were kept. */
+  truncated?: boolean;
 }
 
 /** One plugin's part of an exchange, in chain order. */
 export interface TracePlugin {
   name: string;
   rootId: string;
+  /** The plugin configuration it ran with (absent in traces written before it was recorded). */
+  configuration?: TraceConfiguration;
   contextId: number;
   callbacks: TraceCallback[];
   callouts: TraceCallout[];

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { CliError, messageOf } from '../../errors.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
 import { maskSecrets } from './mask.js';
-import { summarize, type TraceExchange, type TraceSummary } from './format.js';
+import { summarize, type TraceConfiguration, type TraceExchange, type TraceSummary } from './format.js';
 
 /**
  * Recorded exchanges as serve keeps them: the last `capacity` exchanges in a ring (memory stays flat however long serve runs),
@@ -41,8 +41,8 @@ export class TraceStore {
   }
 
   /** A recorder for the next exchange through `plugins`; it lands here when finished. */
-  begin(plugins: ReadonlyArray<{ name: string; rootId: string }>): ExchangeRecorder {
-    return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId })), { onDone: (t) => this.add(t) });
+  begin(plugins: ReadonlyArray<{ name: string; rootId: string; traceConfiguration?: TraceConfiguration }>): ExchangeRecorder {
+    return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId, configuration: p.traceConfiguration })), { onDone: (t) => this.add(t) });
   }
 
   #nextId = 0;

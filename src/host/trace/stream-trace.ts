@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
-import { EVENT_LIMIT, type TraceCallback, type TraceCallout, type TraceHostCall, type TracePairs, type TracePlugin } from './format.js';
+import { EVENT_LIMIT, type TraceCallback, type TraceCallout, type TraceConfiguration, type TraceGrpcEvent, type TraceHostCall, type TracePairs, type TracePlugin } from './format.js';
 import { wasmFrames, type CodeMap } from './wasm-stack.js';
 
 /** The maps of a stream a callback is about (implemented by HttpStream). */
@@ -54,8 +54,8 @@ export class StreamTrace {
   #events = 0;
   #callouts: Map<number, TraceCallout> | undefined;
 
-  constructor(name: string, rootId: string, origin = performance.now()) {
-    this.plugin = { name, rootId, contextId: 0, callbacks: [], callouts: [] };
+  constructor(name: string, rootId: string, origin = performance.now(), configuration?: TraceConfiguration) {
+    this.plugin = configuration ? { name, rootId, configuration, contextId: 0, callbacks: [], callouts: [] } : { name, rootId, contextId: 0, callbacks: [], callouts: [] };
     this.origin = origin;
   }
 
@@ -119,6 +119,19 @@ export class StreamTrace {
   callout(callout: TraceCallout): void {
     this.plugin.callouts.push(callout);
     (this.#callouts ??= new Map()).set(callout.token, callout);
+  }
+
+  /** Something the far end of a gRPC stream sent (counted against EVENT_LIMIT). */
+  calloutEvent(token: number, event: Omit<TraceGrpcEvent, 't' | 'sent'>): void {
+    const c = this.#callouts?.get(token);
+    if (!c || !this.#count()) return;
+    (c.events ??= []).push({ t: this.now(), sent: c.sent ?? 0, ...event });
+  }
+
+  /** The plugin sent a message on a gRPC stream. */
+  calloutSent(token: number): void {
+    const c = this.#callouts?.get(token);
+    if (c) c.sent = (c.sent ?? 0) + 1;
   }
 
   calloutResponse(token: number, response: NonNullable<TraceCallout['response']>): void {
