@@ -36,7 +36,7 @@ export function registerServe(program: Command): void {
     .option('--cluster <name=url>', 'map a cluster the plugin calls (e.g. outbound|8080||auth.default.svc.cluster.local=http://127.0.0.1:9000); repeatable', collect)
     .option('--env <k=v>', 'vmConfig env the plugin reads; repeatable', collect)
     .option('--fail-strategy <strategy>', 'FAIL_CLOSE, FAIL_OPEN or FAIL_RELOAD; default from istio-wasm.yaml')
-    .option('--manifest <file>', 'a WasmPlugin YAML whose url is a local module (repeat to chain several)', collect)
+    .option('--manifest <file>', 'a WasmPlugin or TrafficExtension YAML whose url is a local module (repeat to chain several)', collect)
     .option('--explain-order', 'print the plugin chain in Istio\'s order (phase, priority, name) and exit')
     .option('--watch', 'rebuild and reload the project\'s plugin when its sources change (the listener stays up)')
     .option('--stats-listen <host:port>', 'where the Prometheus stats endpoint listens (default: a free port on the listen host)')
@@ -61,6 +61,9 @@ export function registerServe(program: Command): void {
         '',
         'The admin listener (the stats: line) also serves a live timeline of the last 200 exchanges at /ui/:',
         'each plugin\'s callbacks and host calls, header diffs per phase, logs, callouts and trap stacks.',
+        '',
+        'The plugin reads what Envoy gives it: pluginName as its root id, and as plugin_name the filter name',
+        'istiod builds (NAMESPACE.NAME; from Istio 1.30 a WasmPlugin\'s is NAMESPACE.NAME~istio-translated-wasmplugin).',
       ].join('\n'),
     )
     .action(async (flags: ServeFlags) => {

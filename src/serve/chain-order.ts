@@ -8,6 +8,8 @@ export interface PluginSpec {
   wasmPath: string;
   pluginConfig?: unknown;
   rootId: string;
+  /** The filter's name in Envoy (`NAMESPACE.NAME`, istiod's PluginConfig.name): the plugin_name property. */
+  envoyName?: string;
   env: Record<string, string>;
   failStrategy: 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
   phase?: Phase;

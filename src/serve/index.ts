@@ -11,7 +11,8 @@ import { buildForWatch, watchSources } from './watch.js';
 import { uiRoutes } from './ui/routes.js';
 import type { ServeConfig } from './options.js';
 
-export { resolveServeConfig, readManifest, readPluginConfig, parseHostPort, type ServeConfig, type ServeFlags } from './options.js';
+export { resolveServeConfig, readPluginConfig, parseHostPort, type ServeConfig, type ServeFlags } from './options.js';
+export { readManifest } from './manifest-plugins.js';
 export { orderPlugins, explainOrder, type PluginSpec } from './chain-order.js';
 
 /** What serve reports while it runs; the command prints it (plugin logs with level and context id). */
@@ -49,6 +50,7 @@ async function loadSpec(spec: PluginSpec, config: ServeConfig, env: ReturnType<t
     module,
     name: spec.name,
     rootId: spec.rootId,
+    ...(spec.envoyName !== undefined ? { properties: { plugin_name: spec.envoyName } } : {}),
     pluginConfig: spec.pluginConfig,
     env: spec.env,
     failStrategy: spec.failStrategy,

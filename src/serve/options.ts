@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { CliError, messageOf } from '../errors.js';
-import { failStrategies, phases, type FailStrategy, type Phase } from '../project/schema.js';
 import type { Project } from '../project/load.js';
+import { envoyPluginName } from '../istio/filter-name.js';
+import { defaultKind } from '../istio/kinds.js';
+import { parseIstioVersion } from '../istio/versions.js';
 import type { PluginSpec } from './chain-order.js';
+import { checkStrategy, envList, readManifest } from './manifest-plugins.js';
 
 /** Flags of `istio-wasm serve` as commander hands them over. */
 export interface ServeFlags {
@@ -94,78 +96,6 @@ export async function readPluginConfig(value: string, cwd: string): Promise<unkn
   }
 }
 
-function checkStrategy(value: string | undefined, where: string): FailStrategy | undefined {
-  if (value === undefined) return undefined;
-  if (!(failStrategies as readonly string[]).includes(value)) throw new CliError('BAD_FLAG', `${where} must be one of ${failStrategies.join(', ')}, got "${value}"`);
-  return value as FailStrategy;
-}
-
-/**
- * vmConfig.env as Envoy hands it to the plugin: istiod sends INLINE entries as key/values (an
- * absent value is "") and HOST entries as host_env_keys, which Envoy fills from its own
- * environment when set — here, serve's environment.
- */
-function envList(env: Array<{ name: string; value?: string; valueFrom?: string } | null> | undefined, hostEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of env ?? []) {
-    if (!e || typeof e.name !== 'string') continue;
-    if (e.valueFrom === 'HOST') {
-      const value = hostEnv[e.name];
-      if (value !== undefined) out[e.name] = value;
-    } else out[e.name] = e.value ?? '';
-  }
-  return out;
-}
-
-/** WasmPlugin manifests: every document of kind WasmPlugin becomes one plugin of the chain. */
-export async function readManifest(file: string): Promise<PluginSpec[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError('BAD_FLAG', `cannot read --manifest ${file}: ${messageOf(error)}`);
-  }
-  const specs: PluginSpec[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    const data = doc.toJS() as Record<string, unknown> | null;
-    if (!data || data.kind !== 'WasmPlugin') continue;
-    const meta = (data.metadata ?? {}) as { name?: string };
-    const spec = (data.spec ?? {}) as {
-      url?: string;
-      pluginConfig?: unknown;
-      pluginName?: string;
-      phase?: string;
-      priority?: number;
-      failStrategy?: string;
-      vmConfig?: { env?: Array<{ name: string; value?: string; valueFrom?: string }> };
-    };
-    const name = meta.name ?? path.basename(file);
-    if (!spec.url) throw new CliError('BAD_MANIFEST', `${file}: WasmPlugin ${name} has no spec.url`);
-    let url = spec.url;
-    if (url.startsWith('file://')) url = url.slice('file://'.length);
-    else if (/^[a-z]+:\/\//i.test(url)) {
-      throw new CliError('BAD_MANIFEST', `${file}: WasmPlugin ${name} loads ${spec.url}; serve runs local modules only`, {
-        hint: 'set spec.url to the built file (file:///path/plugin.wasm or a path relative to the manifest), or pass --wasm',
-      });
-    }
-    if (spec.phase !== undefined && !(phases as readonly string[]).includes(spec.phase)) throw new CliError('BAD_MANIFEST', `${file}: spec.phase must be one of ${phases.join(', ')}`);
-    specs.push({
-      name,
-      wasmPath: path.resolve(path.dirname(file), url),
-      pluginConfig: spec.pluginConfig,
-      rootId: spec.pluginName ?? '', // istiod: root_id is pluginName, empty when unset
-      env: envList(spec.vmConfig?.env),
-      failStrategy: checkStrategy(spec.failStrategy, `${file}: spec.failStrategy`) ?? 'FAIL_CLOSE',
-      ...(spec.phase ? { phase: spec.phase as Phase } : {}),
-      ...(spec.priority !== undefined ? { priority: spec.priority } : {}),
-      source: `manifest ${path.basename(file)}`,
-      fromProject: false,
-    });
-  }
-  if (specs.length === 0) throw new CliError('BAD_MANIFEST', `${file} holds no WasmPlugin`);
-  return specs;
-}
-
 /**
  * Resolves serve's settings: flags first, then istio-wasm.yaml (pluginConfig, vmConfig env,
  * pluginName as root id, failStrategy, phase, priority) when run inside a project.
@@ -193,9 +123,11 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
   const flagConfig = flags.pluginConfig !== undefined ? await readPluginConfig(flags.pluginConfig, cwd) : undefined;
   const flagStrategy = checkStrategy(flags.failStrategy, '--fail-strategy');
   const wp = project?.config.wasmPlugin;
+  // The Istio version filter names follow: the project's, else the newest this tool targets.
+  const target = parseIstioVersion(project?.config.istio.version);
 
   const plugins: PluginSpec[] = [];
-  for (const file of flags.manifest ?? []) plugins.push(...(await readManifest(path.resolve(cwd, file))));
+  for (const file of flags.manifest ?? []) plugins.push(...(await readManifest(path.resolve(cwd, file), target)));
   const wasmFlags = flags.wasm ?? [];
   const projectModule = project ? path.resolve(project.root, project.config.module) : undefined;
   const fromProjectDefaults = (wasmPath: string, source: string): PluginSpec => ({
@@ -203,6 +135,7 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
     wasmPath,
     pluginConfig: flagConfig ?? wp?.pluginConfig,
     rootId: flags.rootId ?? wp?.pluginName ?? '', // istiod: root_id is pluginName, empty when unset
+    ...(project && wp ? { envoyName: envoyPluginName(project.config.kind ?? defaultKind, wp.namespace, project.config.name, target) } : {}),
     env: { ...envList(wp?.vmConfig?.env), ...flagEnv },
     failStrategy: flagStrategy ?? wp?.failStrategy ?? 'FAIL_CLOSE',
     ...(wp?.phase ? { phase: wp.phase } : {}),

@@ -7,6 +7,7 @@ import { repoRoot, runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { echoHandler, startServe, startServer, type ServeProcess } from '../helpers/serve.js';
 import { buildCPlugin, wat } from '../unit/host/fixtures.js';
+import { readEcho } from '../helpers/echo-config.js';
 
 // `serve` from the built CLI in front of real local servers, with a C plugin and WAT plugins.
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -199,6 +200,33 @@ describe('istio-wasm serve', () => {
     const r = await runCli(['serve', '--upstream', upstream.url, '--explain-order', ...files.flatMap((f) => ['--manifest', f])]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('request path: authn-high -> authn-low -> authz -> stats-a -> stats-b -> none -> upstream');
+  });
+
+  it('runs a TrafficExtension manifest (spec.wasm) with its pluginConfig, root id and filter name; refuses Lua and NETWORK ones', async () => {
+    const echo = path.join(tmp.dir, 'echo-config.wasm');
+    writeFileSync(echo, await wat('echo-config.wat'));
+    const doc = (kind: string, name: string, module: string[]) =>
+      ['apiVersion: extensions.istio.io/v1alpha1', `kind: ${kind}`, `metadata: { name: ${name}, namespace: edge }`, 'spec:', '  phase: UNSPECIFIED', ...module].join('\n');
+    const te = path.join(tmp.dir, 'te.yaml');
+    writeFileSync(te, doc('TrafficExtension', 'te-echo', ['  wasm:', `    url: file://${echo}`, '    pluginName: te-root', '    pluginConfig: { b: 2, a: 1 }', '    vmConfig: { env: [{ name: MODE, value: strict }] }']));
+    const s = await serve(['--manifest', te, '--upstream', upstream.url]);
+    const seen = readEcho(new Uint8Array(await (await fetch(`${s.url}/`)).arrayBuffer()));
+    expect(seen).toMatchObject({ configuration: '{"a":1,"b":2}', rootId: 'te-root', pluginName: 'edge.te-echo', env: { MODE: 'strict' } });
+    const wp = path.join(tmp.dir, 'wp.yaml');
+    writeFileSync(wp, ['apiVersion: extensions.istio.io/v1alpha1', 'kind: WasmPlugin', 'metadata: { name: wp-echo, namespace: edge }', 'spec:', `  url: file://${echo}`].join('\n'));
+    const w = await serve(['--manifest', wp, '--upstream', upstream.url]);
+    expect(readEcho(new Uint8Array(await (await fetch(`${w.url}/`)).arrayBuffer())).pluginName).toBe('edge.wp-echo~istio-translated-wasmplugin');
+
+    const lua = path.join(tmp.dir, 'lua.yaml');
+    writeFileSync(lua, doc('TrafficExtension', 'headers', ['  lua:', '    inlineCode: "function envoy_on_request(h) end"']));
+    const refused = await runCli(['serve', '--manifest', lua, '--upstream', upstream.url]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('TrafficExtension headers is an inline Lua filter; serve runs Wasm plugins only');
+    const tcp = path.join(tmp.dir, 'tcp.yaml');
+    writeFileSync(tcp, doc('TrafficExtension', 'tcp', ['  wasm:', `    url: file://${echo}`, '    type: NETWORK']));
+    const network = await runCli(['serve', '--manifest', tcp, '--upstream', upstream.url]);
+    expect(network.code).not.toBe(0);
+    expect(network.stderr).toContain('TrafficExtension tcp is a NETWORK (TCP) plugin; serve runs HTTP plugins');
   });
 
   it('resets the downstream when the upstream resets mid-body, never ending a truncated body as complete', async () => {

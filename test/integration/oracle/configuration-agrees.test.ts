@@ -7,6 +7,7 @@ import { runCli } from '../../helpers/cli.js';
 import { startOracle, type FilterAnswer, type Oracle } from '../../helpers/oracle.js';
 import { echoHandler, startServe, startServer } from '../../helpers/serve.js';
 import { makeTempDir } from '../../helpers/tmp.js';
+import { readEcho } from '../../helpers/echo-config.js';
 import { wat } from '../../unit/host/fixtures.js';
 
 /**
@@ -18,6 +19,8 @@ import { wat } from '../../unit/host/fixtures.js';
 
 interface Variant {
   name: string;
+  /** The project's kind (istio-wasm.yaml `kind`); WasmPlugin when absent. */
+  kind?: 'TrafficExtension';
   pluginName?: string;
   pluginConfig?: Record<string, unknown>;
   env?: Array<{ name: string; value?: string; valueFrom?: 'INLINE' | 'HOST' }>;
@@ -31,6 +34,7 @@ const variants: Variant[] = [
   { name: 'strings Go escapes', pluginName: 'root', pluginConfig: { html: '<a href="x">&amp;</a>', ctl: 'tab\there\nnl\r\u0001\u001f\b\f', seps: 'a\u2028b\u2029c', unicode: 'héllo ☃ 𝄞', slash: 'a/b\\c', 'ключ': 'значение', é: 1, z: 2 } },
   { name: 'env INLINE and HOST', pluginName: 'echo', env: [{ name: 'MODE', value: 'strict' }, { name: 'EMPTY', valueFrom: 'INLINE' }, { name: 'ORACLE_HOST_VAR', valueFrom: 'HOST' }, { name: 'ORACLE_UNSET_VAR', valueFrom: 'HOST' }] },
   { name: 'no pluginName', pluginConfig: { a: 1 } },
+  { name: 'as a TrafficExtension', kind: 'TrafficExtension', pluginName: 'echo', pluginConfig: { a: [1, 'two'] }, env: [{ name: 'MODE', value: 'strict' }] },
 ];
 
 let oracle: Oracle;
@@ -46,20 +50,6 @@ afterAll(async () => {
   await tmp?.cleanup();
 });
 
-/** Splits the echo plugin's answer: configuration, root id, environment. */
-function readEcho(body: Uint8Array): { configuration: string; rootId: string; env: Record<string, string> } {
-  const text = Buffer.from(body).toString('utf8');
-  const first = text.indexOf('\n');
-  const second = text.indexOf('\n', first + 1);
-  const env: Record<string, string> = {};
-  for (const entry of text.slice(second + 1).split('\0')) {
-    if (!entry) continue;
-    const eq = entry.indexOf('=');
-    env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return { configuration: text.slice(0, first), rootId: text.slice(first + 1, second), env };
-}
-
 /** The environment Envoy gives the plugin: the agent-rewritten key/values, then host keys read from the proxy's own environment. */
 function expectedEnv(filter: FilterAnswer, hostEnv: NodeJS.ProcessEnv): Record<string, string> {
   const env = { ...filter.pluginEnv.keyValues };
@@ -68,7 +58,7 @@ function expectedEnv(filter: FilterAnswer, hostEnv: NodeJS.ProcessEnv): Record<s
 }
 
 describe('the plugin sees what istiod and the istio-agent give it (Istio\'s own code)', () => {
-  it('serve, in a project: configuration bytes, root id and env from istio-wasm.yaml', async () => {
+  it('serve, in a project and from the manifest it writes: configuration bytes, root id, filter name and env', async () => {
     const created = await runCli(['echo', '--yes', '--no-install', '--no-git'], { bin: 'create-istio-wasm', cwd: tmp.dir });
     expect(created.code, created.stderr).toBe(0);
     const project = path.join(tmp.dir, 'echo');
@@ -85,21 +75,32 @@ describe('the plugin sees what istiod and the istio-agent give it (Istio\'s own 
         if (v.pluginName !== undefined) wasmPlugin.pluginName = v.pluginName;
         if (v.pluginConfig !== undefined) wasmPlugin.pluginConfig = v.pluginConfig;
         if (v.env !== undefined) wasmPlugin.vmConfig = { env: v.env };
-        await writeFile(`${configFile}.new`, stringify({ ...original, wasmPlugin }));
+        await writeFile(`${configFile}.new`, stringify({ ...original, ...(v.kind ? { kind: v.kind } : {}), wasmPlugin }));
         await rename(`${configFile}.new`, configFile);
         const manifest = await runCli(['manifest', '--output', '-'], { cwd: project });
         expect(manifest.code, manifest.stderr).toBe(0);
         const filter = await oracle.translate(parse(manifest.stdout));
         expect(filter.error, v.name).toBeUndefined();
-        const serve = await startServe(['--upstream', upstream.url], { cwd: project });
-        try {
-          const res = await fetch(`${serve.url}/`);
-          const seen = readEcho(new Uint8Array(await res.arrayBuffer()));
-          expect(seen.configuration, `${v.name}: configuration bytes`).toBe(filter.configuration);
-          expect(seen.rootId, `${v.name}: root id`).toBe(filter.rootId);
-          expect(seen.env, `${v.name}: env`).toEqual(expectedEnv(filter, process.env));
-        } finally {
-          await serve.stop();
+        // The same document as --manifest, its url pointing at the module (serve runs local files).
+        const doc = parse(manifest.stdout) as { kind: string; spec: { url?: string; wasm?: { url?: string } } };
+        const moduleUrl = `file://${path.join(project, original.module)}`;
+        if (doc.kind === 'TrafficExtension') doc.spec.wasm!.url = moduleUrl;
+        else doc.spec.url = moduleUrl;
+        const manifestFile = path.join(tmp.dir, 'served.yaml');
+        await writeFile(manifestFile, stringify(doc));
+        for (const [how, args] of [['istio-wasm.yaml', []], ['--manifest', ['--manifest', manifestFile]]] as const) {
+          const serve = await startServe(['--upstream', upstream.url, ...args], { cwd: project });
+          try {
+            const res = await fetch(`${serve.url}/`);
+            const seen = readEcho(new Uint8Array(await res.arrayBuffer()));
+            const label = `${v.name} (${how})`;
+            expect(seen.configuration, `${label}: configuration bytes`).toBe(filter.configuration);
+            expect(seen.rootId, `${label}: root id`).toBe(filter.rootId);
+            expect(seen.pluginName, `${label}: filter name`).toBe(filter.name);
+            expect(seen.env, `${label}: env`).toEqual(expectedEnv(filter, process.env));
+          } finally {
+            await serve.stop();
+          }
         }
       }
     } finally {
