@@ -1,4 +1,5 @@
 import { bodyText, headerDiff, type TraceBody, type TraceExchange, type TracePairs } from '../host/index.js';
+import { calloutTarget } from './recorded-callouts.js';
 
 /** One thing that changed in an exchange between the recording and the replay. */
 export interface Difference {
@@ -20,13 +21,7 @@ function headerChanges(where: string, recorded: TracePairs, replayed: TracePairs
   return headerDiff(recorded, replayed).map((c) => ({ what: `header ${where} ${c.key}`, recorded: c.before ?? absent, replayed: c.after ?? absent }));
 }
 
-const callouts = (e: TraceExchange) =>
-  e.plugins.flatMap((p) =>
-    p.callouts.map((c) => {
-      const h = (k: string) => c.request.headers.find(([n]) => n === k)?.[1] ?? '';
-      return c.kind === 'http' ? `${p.name}: http ${c.cluster} ${h(':method')} ${h(':path')}` : `${p.name}: ${c.kind} ${c.cluster} ${c.request.service ?? ''}/${c.request.method ?? ''}`;
-    }),
-  );
+const callouts = (e: TraceExchange) => e.plugins.flatMap((p) => p.callouts.map((c) => `${p.name}: ${calloutTarget(c)}`));
 
 const traps = (e: TraceExchange) => e.plugins.flatMap((p) => p.callbacks.filter((c) => c.trap).map((c) => `${p.name}: ${c.trap?.message ?? ''}`));
 

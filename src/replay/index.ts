@@ -1,15 +1,19 @@
 import { CliError } from '../errors.js';
-import { maskSecrets, urlClusters, type TraceExchange } from '../host/index.js';
+import { maskSecrets, urlClusters, type Plugin, type TraceExchange } from '../host/index.js';
 import type { Project } from '../project/load.js';
 import { diffExchanges, type Difference } from './differ.js';
 import { replayHar } from './har.js';
-import { RecordedCallouts, loadReplayPlugins, replayPluginSpecs, type ReplayFlags } from './plugins.js';
+import { diffHarResponse } from './har-differ.js';
+import { loadReplayPlugins, replayPluginSpecs, type ReplayFlags } from './plugins.js';
+import { RecordedCallouts } from './recorded-callouts.js';
 import { readReplaySource } from './read.js';
 import { replayExchange } from './replay-exchange.js';
 
 export { diffExchanges, type Difference } from './differ.js';
 export { readReplaySource, type ReplaySource, type HarRequest } from './read.js';
 export type { ReplayFlags } from './plugins.js';
+export { diffHarResponse, ignoredHeader, HOP_BY_HOP_HEADERS, VOLATILE_HEADERS } from './har-differ.js';
+export { RecordedCallouts, calloutTarget } from './recorded-callouts.js';
 
 export interface ReplayedExchange {
   id: number;
@@ -26,7 +30,13 @@ export interface ReplayedExchange {
   trace?: TraceExchange;
 }
 
+/** The --json report's format and version (docs/trace-format.md, "The replay report"): fields are only added within a version. */
+export const REPLAY_REPORT_FORMAT = 'istio-wasm-replay';
+export const REPLAY_REPORT_VERSION = 1;
+
 export interface ReplayReport {
+  format: typeof REPLAY_REPORT_FORMAT;
+  version: typeof REPLAY_REPORT_VERSION;
   source: 'trace' | 'har';
   total: number;
   changed: number;
@@ -64,29 +74,51 @@ export async function runReplay(file: string, flags: ReplayFlags, cwd: string, p
     try {
       const outcomes = await replayHar(source.requests, plugins, upstream);
       const exchanges = outcomes.map((o, i): ReplayedExchange => {
-        const status = o.status ?? null;
-        const recordedStatus = o.request.status ?? null;
-        const differences: Difference[] = recordedStatus !== null && status !== recordedStatus ? [{ what: 'status', recorded: String(recordedStatus), replayed: String(status ?? 'reset') }] : [];
-        return { id: i + 1, method: o.request.method, path: o.request.path, recordedStatus, status, changed: differences.length > 0, differences, ...(o.error ? { note: o.error } : {}), ...(o.trace ? { trace: maskSecrets(o.trace) } : {}) };
+        const status = o.answer?.status ?? null;
+        const recorded = o.request.response;
+        const recordedStatus = recorded?.status ?? null;
+        let differences: Difference[] = [];
+        const notes: string[] = o.error ? [o.error] : [];
+        if (recorded && o.answer) {
+          const diff = diffHarResponse(recorded, o.answer, flags.ignoreHeader ?? []);
+          differences = diff.differences;
+          notes.push(...diff.notes);
+        } else if (recorded) differences = [{ what: 'status', recorded: String(recorded.status), replayed: 'reset' }];
+        else notes.push('the HAR has no response for this request: nothing to compare');
+        return { id: i + 1, method: o.request.method, path: o.request.path, recordedStatus, status, changed: differences.length > 0, differences, ...(notes.length > 0 ? { note: notes.join('; ') } : {}), ...(o.trace ? { trace: maskSecrets(o.trace) } : {}) };
       });
-      return { source: 'har', total: exchanges.length, changed: exchanges.filter((e) => e.changed).length, exchanges, warnings };
+      return { format: REPLAY_REPORT_FORMAT, version: REPLAY_REPORT_VERSION, source: 'har', total: exchanges.length, changed: exchanges.filter((e) => e.changed).length, exchanges, warnings };
     } finally {
       plugins.forEach((p) => p.close());
     }
   }
-  const first = source.exchanges[0] as TraceExchange;
   if (source.exchanges.some(hasMasked)) warnings.push('the recording masked credential headers ("***"): a plugin that checks them sees "***" now; record with `serve --trace-secrets` to replay them');
-  const specs = await replayPluginSpecs(flags, cwd, project, first.plugins);
-  const answers = specs.map(() => new RecordedCallouts());
-  const plugins = await loadReplayPlugins(specs, (i) => answers[i] as RecordedCallouts);
+  const notices = new Set<string>();
+  let answers: RecordedCallouts[] = [];
+  let plugins: Plugin[] = [];
+  let loadedFor: string | undefined;
   try {
     const exchanges: ReplayedExchange[] = [];
     for (const recorded of source.exchanges) {
+      // The chain is loaded as the first exchange recorded it, and again whenever a later one ran
+      // with other configurations (serve reloaded them); --plugin-config pins one for all.
+      const key = flags.pluginConfig !== undefined ? '' : JSON.stringify(recorded.plugins.map((p) => p.configuration ?? null));
+      if (key !== loadedFor) {
+        plugins.forEach((p) => p.close());
+        plugins = [];
+        const specs = await replayPluginSpecs(flags, cwd, project, recorded.plugins, notices);
+        answers = specs.map(() => new RecordedCallouts());
+        plugins = await loadReplayPlugins(specs, (i) => answers[i] as RecordedCallouts);
+        loadedFor = key;
+      }
       answers.forEach((a, i) => a.reset(recorded.plugins[i]?.callouts ?? []));
       const { trace, note } = await replayExchange(recorded, plugins);
       let differences = diffExchanges(recorded, trace);
       // Reaching an upstream the recording has no answer for: "reset" would mislead; the rest says it.
       if (note && trace.upstreamRequest && !recorded.upstreamResponse) differences = differences.filter((d) => d.what !== 'status' && d.what !== 'answered by');
+      answers.forEach((a, i) => {
+        if (a.unanswered.length > 0) differences.push({ what: `callouts without a recorded answer (${plugins[i]?.name ?? i})`, recorded: '(none)', replayed: a.unanswered.join('; ') });
+      });
       const truncated = [recorded.request.body, recorded.upstreamResponse?.body].some((b) => b?.truncated);
       const notes = [note, truncated ? 'a recorded body was truncated: bodies are compared on their first bytes' : undefined].filter(Boolean).join('; ');
       exchanges.push({
@@ -101,7 +133,8 @@ export async function runReplay(file: string, flags: ReplayFlags, cwd: string, p
         trace: recorded.secrets ? trace : maskSecrets(trace),
       });
     }
-    return { source: 'trace', total: exchanges.length, changed: exchanges.filter((e) => e.changed).length, exchanges, warnings };
+    warnings.push(...notices);
+    return { format: REPLAY_REPORT_FORMAT, version: REPLAY_REPORT_VERSION, source: 'trace', total: exchanges.length, changed: exchanges.filter((e) => e.changed).length, exchanges, warnings };
   } finally {
     plugins.forEach((p) => p.close());
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
-import { Plugin, compilePluginModule, type FailStrategy, type HttpCallDispatcher, type HttpCallResponse, type TraceCallout } from '../host/index.js';
+import { CONFIGURATION_LIMIT, Plugin, compilePluginModule, configurationBytes, configurationText, recordedConfigurationBytes, traceConfiguration, type FailStrategy, type HttpCallDispatcher, type TraceConfiguration } from '../host/index.js';
 import type { Project } from '../project/load.js';
 import { readPluginConfig } from '../serve/options.js';
 
@@ -13,6 +13,8 @@ export interface ReplayFlags {
   /** HAR files: the live upstream, and clusters the plugins call (NAME=URL, as serve --cluster). */
   upstream?: string;
   cluster?: string[];
+  /** HAR files: more response headers to leave out of the comparison (a trailing * matches a prefix). */
+  ignoreHeader?: string[];
   json?: boolean;
 }
 
@@ -36,12 +38,38 @@ function envPairs(values: string[] | undefined): Record<string, string> {
   return out;
 }
 
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+
+/**
+ * The configuration a replayed plugin runs with: --plugin-config when given, else the one recorded
+ * with the exchange, else istio-wasm.yaml's. Adds a notice when the recorded and the current
+ * configuration (the flag's, else the project's) differ, or when the recording cannot say.
+ */
+function chooseConfiguration(was: { name: string; configuration?: TraceConfiguration } | undefined, flag: unknown, fromProject: unknown, notices: Set<string>): unknown {
+  const recorded = was?.configuration;
+  const current = flag ?? fromProject;
+  if (!recorded) return current;
+  const recordedBytes = recordedConfigurationBytes(recorded);
+  const source = flag !== undefined ? '--plugin-config' : "istio-wasm.yaml's pluginConfig";
+  const currentText = () => configurationText(traceConfiguration(configurationBytes(current)));
+  if (!recordedBytes) {
+    notices.add(`${was.name}: the recording kept only the first ${CONFIGURATION_LIMIT} of the configuration's ${recorded.size} bytes: replaying with ${current !== undefined ? source : 'no configuration'}`);
+    return current;
+  }
+  if (flag !== undefined) {
+    if (!same(recordedBytes, configurationBytes(flag))) notices.add(`${was.name}: --plugin-config differs from the recorded configuration: recorded ${configurationText(recorded)}, now ${currentText()}`);
+    return flag;
+  }
+  if (fromProject !== undefined && !same(recordedBytes, configurationBytes(fromProject))) notices.add(`${was.name}: replaying with the recorded configuration ${configurationText(recorded)}; ${source} differs (${currentText()}); pass --plugin-config to replay with another`);
+  return recordedBytes;
+}
+
 /**
  * The chain to replay through: each --wasm (in order), or the project's module, named and rooted as
  * the recording's plugins were (so the comparison lines up), configured from the flags, else from
  * istio-wasm.yaml.
  */
-export async function replayPluginSpecs(flags: ReplayFlags, cwd: string, project: Project | undefined, recorded: ReadonlyArray<{ name: string; rootId: string }>): Promise<ReplayPluginSpec[]> {
+export async function replayPluginSpecs(flags: ReplayFlags, cwd: string, project: Project | undefined, recorded: ReadonlyArray<{ name: string; rootId: string; configuration?: TraceConfiguration }>, notices: Set<string> = new Set()): Promise<ReplayPluginSpec[]> {
   const flagConfig = flags.pluginConfig !== undefined ? await readPluginConfig(flags.pluginConfig, cwd) : undefined;
   const env = envPairs(flags.env);
   const wp = project?.config.wasmPlugin;
@@ -57,41 +85,12 @@ export async function replayPluginSpecs(flags: ReplayFlags, cwd: string, project
     return {
       name: was?.name ?? (fromProject ? (project?.config.name ?? 'plugin') : path.basename(wasmPath, '.wasm')),
       wasmPath,
-      pluginConfig: flagConfig ?? (fromProject ? wp?.pluginConfig : undefined),
+      pluginConfig: chooseConfiguration(was, flagConfig, fromProject ? wp?.pluginConfig : undefined, notices),
       rootId: flags.rootId ?? (fromProject ? wp?.pluginName : undefined) ?? was?.rootId ?? '',
       env: { ...(fromProject ? Object.fromEntries((wp?.vmConfig?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string])) : {}), ...env },
       failStrategy: (fromProject ? wp?.failStrategy : undefined) ?? 'FAIL_CLOSE',
     };
   });
-}
-
-/**
- * Answers a plugin's callouts from the recording of the exchange being replayed: the next recorded
- * callout to the same cluster (in order) gives its answer; a callout the recording does not have
- * fails (the plugin sees zero headers) and is reported by the differ.
- */
-export class RecordedCallouts implements HttpCallDispatcher {
-  #recorded: TraceCallout[] = [];
-  #used = new Set<TraceCallout>();
-
-  /** The callouts of the exchange about to be replayed. */
-  reset(recorded: TraceCallout[]): void {
-    this.#recorded = recorded.filter((c) => c.kind === 'http');
-    this.#used.clear();
-  }
-
-  knows(): boolean {
-    return true;
-  }
-
-  dispatch(request: { cluster: string }): Promise<HttpCallResponse> {
-    const match = this.#recorded.find((c) => !this.#used.has(c) && c.cluster === request.cluster);
-    if (!match?.response || match.response.failed) return Promise.resolve({ headers: [] });
-    this.#used.add(match);
-    const r = match.response;
-    const body = r.body.text !== undefined ? new TextEncoder().encode(r.body.text) : r.body.base64 !== undefined ? new Uint8Array(Buffer.from(r.body.base64, 'base64')) : new Uint8Array(0);
-    return Promise.resolve({ headers: r.headers, body, trailers: r.trailers ?? [] });
-  }
 }
 
 /** Loads the chain with tracing on; each plugin answers callouts through its own RecordedCallouts. */
@@ -116,7 +115,7 @@ export async function loadReplayPlugins(specs: ReplayPluginSpec[], dispatcher: (
       callbackTimeoutMs: 5000,
       trace: true,
     });
-    if (plugin.failed) throw new CliError('PLUGIN_FAILED', `${spec.name} failed to start: ${plugin.failure?.message ?? 'unknown'}`, { hint: 'check --plugin-config (replay does not know the recorded configuration)' });
+    if (plugin.failed) throw new CliError('PLUGIN_FAILED', `${spec.name} failed to start with configuration ${configurationText(plugin.traceConfiguration)}: ${plugin.failure?.message ?? 'unknown'}`, { hint: 'check --plugin-config (by default replay uses the configuration recorded with the exchange, else istio-wasm.yaml\'s)' });
     plugins.push(plugin);
   }
   return plugins;

@@ -11,6 +11,17 @@ export interface HarRequest {
   body: Uint8Array;
   /** The status the browser saw, when the HAR has it. */
   status: number | undefined;
+  /** The response the browser saw, when the HAR has one (status > 0). */
+  response?: HarResponse;
+}
+
+/** A HAR entry's response: what replay compares the new answer with. */
+export interface HarResponse {
+  status: number;
+  /** Names lower-case, in order, duplicates kept. */
+  headers: Array<[string, string]>;
+  /** The body as the browser decoded it (content.text, base64 when content.encoding says so); undefined when the HAR has no text. */
+  body: Uint8Array | undefined;
 }
 
 export type ReplaySource = { kind: 'trace'; exchanges: TraceExchange[] } | { kind: 'har'; requests: HarRequest[] };
@@ -22,7 +33,7 @@ function fromHar(data: { log?: { entries?: unknown } }, file: string): HarReques
   const entries = data.log?.entries;
   if (!Array.isArray(entries)) throw new CliError('REPLAY_BAD_FILE', `${file} looks like a HAR file but has no log.entries list`);
   return entries.map((raw, i) => {
-    const e = raw as { request?: { method?: string; url?: string; headers?: Array<{ name?: string; value?: string }>; postData?: { text?: string; encoding?: string } }; response?: { status?: number } };
+    const e = raw as { request?: { method?: string; url?: string; headers?: Array<{ name?: string; value?: string }>; postData?: { text?: string; encoding?: string } }; response?: { status?: number; headers?: Array<{ name?: string; value?: string }>; content?: { text?: unknown; encoding?: unknown } } };
     const r = e.request;
     if (!r?.method || !r.url) throw new CliError('REPLAY_BAD_FILE', `${file}: HAR entry ${i + 1} has no request method or url`);
     let url: URL;
@@ -40,8 +51,29 @@ function fromHar(data: { log?: { entries?: unknown } }, file: string): HarReques
     const text = r.postData?.text ?? '';
     const body = r.postData?.encoding === 'base64' ? new Uint8Array(Buffer.from(text, 'base64')) : new TextEncoder().encode(text);
     const status = typeof e.response?.status === 'number' && e.response.status > 0 ? e.response.status : undefined;
-    return { method: r.method.toUpperCase(), path: `${url.pathname}${url.search}`, headers, body, status };
+    const out: HarRequest = { method: r.method.toUpperCase(), path: `${url.pathname}${url.search}`, headers, body, status };
+    if (status !== undefined && e.response) out.response = harResponse(status, e.response, file, i);
+    return out;
   });
+}
+
+function harResponse(status: number, r: { headers?: Array<{ name?: string; value?: string }>; content?: { text?: unknown; encoding?: unknown } }, file: string, i: number): HarResponse {
+  const headers: Array<[string, string]> = [];
+  for (const h of Array.isArray(r.headers) ? r.headers : []) {
+    const name = String(h.name ?? '').toLowerCase();
+    if (name && !name.startsWith(':')) headers.push([name, String(h.value ?? '')]);
+  }
+  const text = r.content?.text;
+  let body: Uint8Array | undefined;
+  if (typeof text === 'string') {
+    if (r.content?.encoding === 'base64') {
+      if (!/^[A-Za-z0-9+/=\s_-]*$/.test(text)) throw new CliError('REPLAY_BAD_FILE', `${file}: HAR entry ${i + 1}'s response content says base64 but is not base64`);
+      body = new Uint8Array(Buffer.from(text, 'base64'));
+    } else if (r.content?.encoding !== undefined && r.content.encoding !== '') {
+      throw new CliError('REPLAY_BAD_FILE', `${file}: HAR entry ${i + 1}'s response content has encoding "${String(r.content.encoding)}"; HAR 1.2 knows only base64`);
+    } else body = new TextEncoder().encode(text);
+  }
+  return { status, headers, body };
 }
 
 /**

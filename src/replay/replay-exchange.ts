@@ -12,7 +12,7 @@ function answeredBy(plugins: Plugin[], local: LocalResponse, by: number): string
  * answered from the recording (the plugins' dispatchers). Returns the new run's trace.
  */
 export async function replayExchange(recorded: TraceExchange, plugins: Plugin[], timeoutMs = 10_000): Promise<{ trace: TraceExchange; note?: string }> {
-  const rec = new ExchangeRecorder(recorded.id, plugins.map((p) => ({ name: p.name, rootId: p.rootId })));
+  const rec = new ExchangeRecorder(recorded.id, plugins.map((p) => ({ name: p.name, rootId: p.rootId, configuration: p.traceConfiguration })));
   const info = { sourceAddress: '127.0.0.1', sourcePort: 40000, destinationAddress: '127.0.0.1', destinationPort: 8080 };
   const streams = plugins.map((p, i) => p.newStream(info, rec.streams[i]));
   const chain = new Chain(streams);

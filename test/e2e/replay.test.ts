@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -85,22 +86,59 @@ describe('istio-wasm replay', () => {
     expect(report.exchanges[0]?.trace.format).toBe('istio-wasm-trace');
   });
 
-  it('sends a HAR file\'s requests through the plugin to a live upstream and compares the status', async ({ skip }) => {
+  it('sends a HAR file\'s requests through the plugin to a live upstream and compares status, headers and body', async ({ skip }) => {
     if (!example) return skip('clang missing');
-    const har = path.join(tmp.dir, 'session.har');
-    const entry = (url: string, status: number, headers: Array<{ name: string; value: string }> = []) => ({
-      request: { method: 'GET', url, httpVersion: 'HTTP/2', headers: [{ name: ':authority', value: 'shop.example.com' }, ...headers], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
-      response: { status, statusText: '', httpVersion: 'HTTP/2', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+    // A live service that answers gzip when asked, as a real one behind the mesh would.
+    const shop = await startServer((req, res) => {
+      const body = Buffer.from('hello shop\n');
+      const gzip = /gzip/.test(String(req.headers['accept-encoding'] ?? ''));
+      res.writeHead(200, { 'content-type': 'text/plain', date: new Date().toUTCString(), ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      res.end(gzip ? gzipSync(body) : body);
     });
-    writeFileSync(har, JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, entries: [entry('https://shop.example.com/public/a?x=1', 200), entry('https://shop.example.com/v2/cart', 200)] } }, null, 2));
-    const r = await runCli(['replay', har, '--wasm', example, '--upstream', upstream.url], { cwd: tmp.dir });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('#1 GET /public/a?x=1: unchanged (200)');
-    expect(r.stdout).toContain('#2 GET /v2/cart: CHANGED\n  status: 200 -> 401');
-    expect(r.stdout).toContain('2 requests replayed: 1 changed');
-    const missing = await runCli(['replay', har, '--wasm', example], { cwd: tmp.dir });
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/HAR file: replaying it needs a live --upstream URL/);
+    try {
+      const har = path.join(tmp.dir, 'session.har');
+      const header = (name: string, value: string) => ({ name, value });
+      const entry = (url: string, status: number, headers: Array<{ name: string; value: string }>, content: Record<string, unknown>) => ({
+        request: { method: 'GET', url, httpVersion: 'HTTP/2', headers: [header(':authority', 'shop.example.com'), header('accept-encoding', 'gzip, deflate, br')], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+        response: { status, statusText: '', httpVersion: 'HTTP/2', headers, cookies: [], content: { mimeType: 'text/plain', ...content }, redirectURL: '', headersSize: -1, bodySize: -1 },
+      });
+      // What the browser saw through the mesh: Envoy's date, server and x-envoy-* headers, a body it decoded.
+      const seen = [header('content-type', 'text/plain'), header('content-encoding', 'gzip'), header('date', 'Mon, 01 Jan 2024 00:00:00 GMT'), header('server', 'istio-envoy'), header('x-envoy-upstream-service-time', '4'), header('x-wasm-plugin', 'demo')];
+      writeFileSync(
+        har,
+        JSON.stringify({
+          log: {
+            version: '1.2',
+            creator: { name: 'WebInspector', version: '537.36' },
+            entries: [
+              entry('https://shop.example.com/public/a?x=1', 200, seen, { size: 11, text: 'hello shop\n' }),
+              entry('https://shop.example.com/v2/cart', 200, seen, { size: 11, text: 'hello shop\n' }),
+              entry('https://shop.example.com/public/b', 200, [...seen.filter((h) => h.name !== 'x-wasm-plugin'), header('x-wasm-plugin', 'old-name'), header('x-cache', 'HIT')], { size: 11, text: Buffer.from('hello shop!').toString('base64'), encoding: 'base64' }),
+              entry('https://shop.example.com/public/c', 200, [], { size: 0 }),
+            ],
+          },
+        }, null, 2),
+      );
+      const r = await runCli(['replay', har, '--wasm', example, '--root-id', 'demo', '--upstream', shop.url, '--ignore-header', 'x-cache'], { cwd: tmp.dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('#1 GET /public/a?x=1: unchanged (200)\n');
+      expect(r.stdout).toContain('#2 GET /v2/cart: CHANGED\n  status: 200 -> 401\n  header sent downstream content-encoding: gzip -> (absent)\n  header sent downstream www-authenticate: (absent) -> Bearer\n  body sent downstream: "hello shop\\n" (11 bytes) -> "unauthorized: missing authorization header\\n" (43 bytes)\n#3');
+      expect(r.stdout).toContain('#3 GET /public/b: CHANGED\n  header sent downstream x-wasm-plugin: old-name -> demo\n  body sent downstream: "hello shop!" (11 bytes) -> "hello shop\\n" (11 bytes)\n#4');
+      expect(r.stdout).toContain('#4 GET /public/c: unchanged (200)\n');
+      expect(r.stdout).toContain('4 requests replayed: 2 changed');
+      const j = await runCli(['replay', har, '--wasm', example, '--root-id', 'demo', '--upstream', shop.url, '--json'], { cwd: tmp.dir });
+      const report = JSON.parse(j.stdout) as { format: string; version: number; exchanges: Array<{ differences: Array<{ what: string }>; note?: string }> };
+      expect(report).toMatchObject({ format: 'istio-wasm-replay', version: 1, source: 'har', total: 4, changed: 2 });
+      // Without --ignore-header x-cache, the header the CDN added shows.
+      expect(report.exchanges[2]?.differences.map((d) => d.what)).toContain('header sent downstream x-cache');
+      expect(report.exchanges[3]?.note).toBe('the HAR lists no response headers: headers were not compared');
+      const missing = await runCli(['replay', har, '--wasm', example], { cwd: tmp.dir });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/HAR file: replaying it needs a live --upstream URL/);
+    } finally {
+      await shop.close();
+    }
   });
 
   it('refuses bad input with exit 2 and a clear error', async () => {
