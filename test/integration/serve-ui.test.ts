@@ -77,6 +77,7 @@ describe('the timeline page in headless Chromium', () => {
     expect(callbacks.some((c) => /^proxy_on_request_headers\(\d+, 1\) → continue$/.test(c))).toBe(true);
     expect(callbacks.some((c) => c.startsWith('proxy_on_response_headers('))).toBe(true);
     expect(await plugin.locator('.timeline .bar').count()).toBe(callbacks.length);
+    expect(await plugin.locator('p.config').innerText()).toBe('configuration: {"responseHeader":"x-demo"} (27 bytes)');
     expect(await plugin.locator('.calls li').allInnerTexts()).toContain('replace_header_map_value map="request_headers" key="x-wasm-plugin-request" value="demo"');
     // The header diff of the response phase: x-demo added by the plugin.
     const added = await page.locator('tr.diff-added').allInnerTexts();

@@ -1,4 +1,5 @@
 import type { TraceBody, TraceCallback, TraceExchange, TraceHostCall, TracePairs } from './format.js';
+import { configurationText } from './configuration.js';
 import { formatFrames } from './wasm-stack.js';
 
 export interface HeaderChange {
@@ -76,10 +77,13 @@ export function renderTrace(e: TraceExchange): string {
   if (e.response) lines.push(`client got ${e.response.status}:`, ...headerLines('  ', e.response.headers), ...(e.response.body.size > 0 ? [`  body: ${bodyText(e.response.body)}`] : []));
   for (const p of e.plugins) {
     lines.push(`plugin ${p.name} (root id ${JSON.stringify(p.rootId)}, context ${p.contextId})${p.note ? `: ${p.note}` : ''}`);
+    if (p.configuration) lines.push(`  configuration: ${configurationText(p.configuration)}`);
     for (const cb of p.callbacks) lines.push(...callbackLines(cb));
     for (const c of p.callouts) {
-      const answer = c.response ? (c.response.failed ? 'failed' : `${c.response.headers.find(([k]) => k === ':status')?.[1] ?? c.response.status ?? 'answered'}`) : 'pending';
-      lines.push(`  callout ${c.kind} #${c.token} to ${c.cluster}${c.request.service ? ` ${c.request.service}/${c.request.method}` : ''}: ${answer}`);
+      const r = c.response;
+      const answer = r ? (r.failed ? 'failed' : `${r.headers.find(([k]) => k === ':status')?.[1] ?? r.status ?? 'answered'}${r.statusMessage ? ` (${r.statusMessage})` : ''}`) : 'pending';
+      const stream = c.kind === 'grpc-stream' ? `; sent ${c.sent ?? 0}, received ${(c.events ?? []).filter((e) => e.message).length}` : '';
+      lines.push(`  callout ${c.kind} #${c.token} to ${c.cluster}${c.request.service ? ` ${c.request.service}/${c.request.method}` : ''}: ${answer}${stream}`);
     }
     if (p.dropped) lines.push(`  (${p.dropped} more events not kept)`);
   }

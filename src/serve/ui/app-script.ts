@@ -80,6 +80,11 @@ export const appScript = String.raw`
     ]);
   }
 
+  function configText(c) {
+    if (!c.size) return '(empty)';
+    if (c.json !== undefined) return clip(JSON.stringify(c.json), 300) + ' (' + c.size + ' bytes)';
+    return bodyText(c);
+  }
   function callText(c) {
     var skip = { call: 1, t: 1, status: 1, preview: 1, pairs: 1, body: 1 };
     var parts = [];
@@ -114,12 +119,14 @@ export const appScript = String.raw`
     });
     var callouts = p.callouts.map(function (c) {
       var req = c.request.headers.filter(function (h) { return h[0] === ':method' || h[0] === ':path'; }).map(function (h) { return h[1]; }).join(' ');
-      var res = !c.response ? 'pending' : c.response.failed ? 'failed' : (c.response.headers.filter(function (h) { return h[0] === ':status'; }).map(function (h) { return h[1]; })[0] || ('grpc-status ' + c.response.status));
+      var res = !c.response ? 'pending' : c.response.failed ? 'failed' : (c.response.headers.filter(function (h) { return h[0] === ':status'; }).map(function (h) { return h[1]; })[0] || ('grpc-status ' + c.response.status + (c.response.statusMessage ? ' (' + c.response.statusMessage + ')' : '')));
+      if (c.kind === 'grpc-stream') res += ' · sent ' + (c.sent || 0) + ', received ' + (c.events || []).filter(function (e) { return e.message; }).length;
       return el('tr', { class: 'callout' }, [el('td', { text: c.kind }), el('td', { text: c.cluster }), el('td', { text: req || (c.request.service + '/' + c.request.method) }), el('td', { text: res }), el('td', { text: c.response ? bodyText(c.response.body) : '' })]);
     });
     return el('div', { class: 'card plugin', 'data-plugin': p.name }, [
       el('h3', { text: 'plugin ' + p.name + ' (root id "' + p.rootId + '", context ' + p.contextId + ')' }),
       p.note ? el('p', { class: 'note', text: p.note }) : null,
+      p.configuration ? el('p', { class: 'muted config', text: 'configuration: ' + configText(p.configuration) }) : null,
       timeline,
       el('table', { class: 'callbacks' }, [el('tbody', null, rows)]),
       callouts.length ? el('h3', { text: 'callouts' }) : null,

@@ -19,6 +19,8 @@ describe('gRPC callouts in a trace', () => {
       request: { service: 'authz.Checker', method: 'Check', body: { size: 3, text: '/no' } },
       response: { headers: [['x-md', '1']], trailers: [['x-t', '2']], status: 7, statusMessage: 'not allowed', body: { size: 3, text: 'one' }, messages: [{ size: 3, text: 'one' }, { size: 7, text: 'two /no' }] },
     });
+    expect(exchange.traceText()).toContain('\n  configuration: (empty)\n');
+    expect(exchange.traceText()).toMatch(/\n {2}callout grpc #\d+ to authz authz.Checker\/Check: 7 \(not allowed\)$/);
   });
 
   it('records a stream: messages sent, and each event with the count sent before it', async () => {
@@ -41,6 +43,7 @@ describe('gRPC callouts in a trace', () => {
     expect(exchange.upstream?.headers['x-verdict']).toBe('allow');
     const callout = exchange.trace?.plugins[0]?.callouts[0];
     expect(callout).toMatchObject({ kind: 'grpc-stream', sent: 2, request: { service: 'authz.Checker', method: 'Watch' }, response: { status: 0, headers: [] } });
+    expect(exchange.traceText()).toMatch(/callout grpc-stream #\d+ to authz authz.Checker\/Watch: 0; sent 2, received 2$/);
     expect(callout?.events?.map(({ t: _t, ...e }) => e)).toEqual([
       { sent: 2, initialMetadata: [['x-md', 'a']] },
       { sent: 2, message: { size: 4, text: 'seen' } },
