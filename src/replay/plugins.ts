@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
-import { CONFIGURATION_LIMIT, Plugin, compilePluginModule, configurationBytes, configurationText, recordedConfigurationBytes, traceConfiguration, type FailStrategy, type HttpCallDispatcher, type TraceConfiguration } from '../host/index.js';
+import { CONFIGURATION_LIMIT, Plugin, compilePluginModule, configurationBytes, configurationText, maskConfiguration, recordedConfigurationBytes, traceConfiguration, type FailStrategy, type HttpCallDispatcher, type TraceConfiguration } from '../host/index.js';
 import type { Project } from '../project/load.js';
 import { readPluginConfig } from '../serve/options.js';
 
@@ -51,16 +51,24 @@ function chooseConfiguration(was: { name: string; configuration?: TraceConfigura
   if (!recorded) return current;
   const recordedBytes = recordedConfigurationBytes(recorded);
   const source = flag !== undefined ? '--plugin-config' : "istio-wasm.yaml's pluginConfig";
-  const currentText = () => configurationText(traceConfiguration(configurationBytes(current)));
+  const using = current !== undefined ? source : 'no configuration';
+  // Shown as a trace shows them: credential-looking values masked.
+  const shown = (c: TraceConfiguration) => configurationText(maskConfiguration(c));
+  const currentShown = shown(traceConfiguration(configurationBytes(current)));
   if (!recordedBytes) {
-    notices.add(`${was.name}: the recording kept only the first ${CONFIGURATION_LIMIT} of the configuration's ${recorded.size} bytes: replaying with ${current !== undefined ? source : 'no configuration'}`);
+    if (recorded.truncated) notices.add(`${was.name}: the recording kept only the first ${CONFIGURATION_LIMIT} of the configuration's ${recorded.size} bytes: replaying with ${using}`);
+    else {
+      // Masked: the recording cannot give the bytes back, but it can tell whether the current one is the same.
+      const differs = currentShown !== shown(recorded) ? `, which differs from the recorded one (recorded ${shown(recorded)}, now ${currentShown})` : '';
+      notices.add(`${was.name}: the recording masked credentials in the configuration: replaying with ${using}${differs}; record with \`serve --trace-secrets\` to replay the configuration as it was`);
+    }
     return current;
   }
   if (flag !== undefined) {
-    if (!same(recordedBytes, configurationBytes(flag))) notices.add(`${was.name}: --plugin-config differs from the recorded configuration: recorded ${configurationText(recorded)}, now ${currentText()}`);
+    if (!same(recordedBytes, configurationBytes(flag))) notices.add(`${was.name}: --plugin-config differs from the recorded configuration: recorded ${shown(recorded)}, now ${currentShown}`);
     return flag;
   }
-  if (fromProject !== undefined && !same(recordedBytes, configurationBytes(fromProject))) notices.add(`${was.name}: replaying with the recorded configuration ${configurationText(recorded)}; ${source} differs (${currentText()}); pass --plugin-config to replay with another`);
+  if (fromProject !== undefined && !same(recordedBytes, configurationBytes(fromProject))) notices.add(`${was.name}: replaying with the recorded configuration ${shown(recorded)}; ${source} differs (${currentShown}); pass --plugin-config to replay with another`);
   return recordedBytes;
 }
 

@@ -160,6 +160,23 @@ describe('istio-wasm replay: gRPC callouts and the recorded configuration', () =
     expect(help).toContain('gRPC calls and gRPC streams');
   });
 
+  it('a configuration with credentials is masked in the file; replay runs the current one and says why', async () => {
+    const file = path.join(tmp.dir, 'masked.jsonl');
+    const secretConfig = '{"mode":"strict","apiToken":"s3cret"}';
+    // Nothing listens on port 9 of 127.0.0.1: the gRPC call fails, and replay gives the plugin that failure again.
+    const s = await startServe(['--wasm', plugin, '--upstream', upstream.url, '--plugin-config', secretConfig, '--cluster', 'authz=http://127.0.0.1:9', '--trace', file]);
+    running.push(s);
+    expect((await fetch(`${s.url}/ok`)).status).toBe(403);
+    await s.stop();
+    const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { plugins: Array<{ configuration: unknown; callouts: Array<{ response: unknown }> }> };
+    expect(line.plugins[0]?.configuration).toEqual({ size: 37, json: { apiToken: '***', mode: 'strict' }, masked: true });
+    expect(line.plugins[0]?.callouts[0]?.response).toMatchObject({ status: 14 });
+    const r = await runCli(['replay', file, '--wasm', plugin, '--plugin-config', secretConfig], { cwd: tmp.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('#1 GET /ok: unchanged (403)');
+    expect(r.stderr).toContain('grpc-check: the recording masked credentials in the configuration: replaying with --plugin-config; record with `serve --trace-secrets` to replay the configuration as it was');
+  });
+
   it('an old trace without the configuration still replays (with --plugin-config, or none)', async () => {
     const old = path.join(tmp.dir, 'old.jsonl');
     const lines = readFileSync(recording, 'utf8').trim().split('\n').map((l) => {

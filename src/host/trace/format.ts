@@ -121,6 +121,8 @@ export interface TraceConfiguration {
   base64?: string;
   /** Only the first CONFIGURATION_LIMIT bytes were kept. */
   truncated?: boolean;
+  /** Credential-looking values of `json` were replaced by "***" (the trace left the process without --trace-secrets). */
+  masked?: boolean;
 }
 
 /** One plugin's part of an exchange, in chain order. */

@@ -1,3 +1,6 @@
+import { maskConfiguration } from './configuration.js';
+import type { TraceConfiguration } from './format.js';
+
 /**
  * Credential-looking header values are masked when a trace leaves the process (file, page, test
  * output), unless secrets were asked for: authorization, cookies, API keys, tokens, passwords.
@@ -22,7 +25,8 @@ function isPairList(value: unknown[]): value is Array<[string, string]> {
 
 /**
  * A copy of a trace value with secrets masked: every header pair list, every host call's key/value,
- * and property reads of request.headers.<secret>. Generic, so every place headers appear is covered.
+ * property reads of request.headers.<secret>, and credential-looking values of a plugin's JSON
+ * configuration (maskConfiguration). Generic, so every place headers appear is covered.
  */
 export function maskSecrets<T>(value: T): T {
   return walk(value) as T;
@@ -36,7 +40,7 @@ function walk(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = walk(v);
+  for (const [k, v] of Object.entries(obj)) out[k] = k === 'configuration' && v !== null && typeof v === 'object' && typeof (v as TraceConfiguration).size === 'number' ? maskConfiguration(v as TraceConfiguration) : walk(v);
   const key = typeof obj.key === 'string' ? obj.key : typeof obj.path === 'string' && /headers\.[^.]+$/.test(obj.path) ? (obj.path.split('.').pop() as string) : undefined;
   if (key !== undefined && typeof obj.value === 'string' && isSecretHeader(key)) out.value = maskValue(obj.value);
   return out;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIGURATION_LIMIT, configurationText, istioPluginConfiguration, recordedConfigurationBytes, traceConfiguration } from '../../../src/host/index.js';
+import { CONFIGURATION_LIMIT, configurationText, isSecretConfigKey, istioPluginConfiguration, maskConfiguration, maskSecrets, recordedConfigurationBytes, traceConfiguration } from '../../../src/host/index.js';
 import type { Project } from '../../../src/project/load.js';
 import { replayPluginSpecs } from '../../../src/replay/plugins.js';
 import { loadPlugin } from '../../../src/testing/index.js';
@@ -30,6 +30,22 @@ describe('the configuration in a trace', () => {
     expect(configurationText(c)).toBe('{"a":["<x>",true],"m":{"k":"v"},"z":1.5}');
     expect(configurationText(big, 10)).toBe(`{"k":"xxxx… (${CONFIGURATION_LIMIT + 8} bytes)`);
     expect(configurationText(traceConfiguration(binary))).toBe('(3 bytes, binary)');
+  });
+
+  it('masks credential-looking values of a JSON configuration on the way out, unless secrets were asked for', () => {
+    for (const k of ['accessToken', 'client_secret', 'apiKey', 'api-key', 'PRIVATE_KEY', 'password', 'tokens', 'x.credential']) expect(isSecretConfigKey(k), k).toBe(true);
+    for (const k of ['authCluster', 'session_ttl', 'keyspace', 'tokenizer', 'responseHeader', 'secretary']) expect(isSecretConfigKey(k), k).toBe(false);
+    const c = traceConfiguration(istioPluginConfiguration({ mode: 'strict', upstream: { clientSecret: 's3', id: 'app' }, keys: [{ apiKey: 'k1' }], password: '' }));
+    const masked = maskConfiguration(c);
+    expect(masked).toEqual({ size: c.size, json: { keys: [{ apiKey: '***' }], mode: 'strict', password: '', upstream: { clientSecret: '***', id: 'app' } }, masked: true });
+    expect(maskConfiguration(c)).toBe(masked);
+    expect(recordedConfigurationBytes(masked)).toBeUndefined();
+    const plain = traceConfiguration(istioPluginConfiguration({ mode: 'strict' }));
+    expect(maskConfiguration(plain)).toBe(plain);
+    // maskSecrets, as serve's file and page and the test API use it, masks it in an exchange.
+    const exchange = { plugins: [{ name: 'p', configuration: c, callouts: [] }] };
+    expect(maskSecrets(exchange).plugins[0]?.configuration).toBe(masked);
+    expect(exchange.plugins[0]?.configuration).toBe(c);
   });
 
   it('is recorded per plugin in every exchange of the test API', async () => {
@@ -74,5 +90,16 @@ describe('which configuration replay runs a plugin with', () => {
     const [cut] = await replayPluginSpecs({}, '/p', project({ a: 2 }), [{ name: 'p', rootId: 'r', configuration: { size: 20_000, text: 'x', truncated: true } }], notices);
     expect(cut?.pluginConfig).toEqual({ a: 2 });
     expect([...notices]).toEqual([`p: the recording kept only the first ${CONFIGURATION_LIMIT} of the configuration's 20000 bytes: replaying with istio-wasm.yaml's pluginConfig`]);
+  });
+
+  it('the current one when the recording masked credentials, saying whether it is the recorded one', async () => {
+    const masked = { name: 'p', rootId: 'r', configuration: maskConfiguration(traceConfiguration(istioPluginConfiguration({ mode: 'a', apiToken: 'real' }))) };
+    const notices = new Set<string>();
+    const [same] = await replayPluginSpecs({}, '/p', project({ mode: 'a', apiToken: 'other' }), [masked], notices);
+    expect(same?.pluginConfig).toEqual({ mode: 'a', apiToken: 'other' });
+    expect([...notices]).toEqual(["p: the recording masked credentials in the configuration: replaying with istio-wasm.yaml's pluginConfig; record with `serve --trace-secrets` to replay the configuration as it was"]);
+    notices.clear();
+    await replayPluginSpecs({ wasm: ['x.wasm'], pluginConfig: '{"mode":"b","apiToken":"x"}' }, '/tmp', undefined, [masked], notices);
+    expect([...notices]).toEqual(['p: the recording masked credentials in the configuration: replaying with --plugin-config, which differs from the recorded one (recorded {"apiToken":"***","mode":"a"}, now {"apiToken":"***","mode":"b"}); record with `serve --trace-secrets` to replay the configuration as it was']);
   });
 });
