@@ -52,7 +52,8 @@ compares each answer with the HAR's response:
   - the response headers, when the HAR lists any, except hop-by-hop ones (connection, keep-alive,
     proxy-connection, transfer-encoding, te, trailer, upgrade), volatile or mesh-added ones (date,
     age, expires, server, via, alt-svc, x-request-id, x-envoy-*) and each --ignore-header;
-    content-length only when both sides have it with the same content-encoding;
+    content-length only when both sides have it with the same content-encoding; set-cookie by
+    cookie names; credential-looking values are shown masked;
   - the body, when the HAR has its text (content.text, base64 when content.encoding says so), after
     undoing the new answer's gzip, deflate or br encoding (browsers save bodies decoded).
 Differences are printed per entry as for a trace; --json gives the report described in

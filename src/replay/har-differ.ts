@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { bodyText, headerDiff, traceBody } from '../host/index.js';
+import { bodyText, headerDiff, isSecretHeader, maskValue, traceBody } from '../host/index.js';
 import type { Difference } from './differ.js';
 import type { HarAnswer } from './har.js';
 import type { HarResponse } from './read.js';
@@ -34,10 +34,22 @@ function decoded(answer: HarAnswer): Uint8Array | undefined {
   return undefined;
 }
 
+/** set-cookie compares by cookie names: its values (session ids) differ on every fetch. */
+const comparable = (pairs: Array<[string, string]>): Array<[string, string]> => pairs.map(([k, v]) => [k, k === 'set-cookie' ? `${v.split('=')[0]?.trim() ?? ''}=…` : v]);
+
+/** Credential-looking values are shown masked, as in a trace; two masked values that look alike say they differ. */
+function shown(key: string, before: string | undefined, after: string | undefined): [string, string] {
+  if (!isSecretHeader(key) || key === 'set-cookie') return [before ?? absent, after ?? absent];
+  const a = before === undefined ? absent : maskValue(before);
+  const b = after === undefined ? absent : maskValue(after);
+  return [a, a === b ? `${b} (another value)` : b];
+}
+
 /**
  * What changed between the response a HAR recorded and the one the plugin gives now: the status;
  * the response headers (when the HAR lists any), left out hop-by-hop and volatile ones (HOP_BY_HOP_HEADERS, VOLATILE_HEADERS,
- * `ignore`) and content-length unless both sides have it with the same content-encoding; the body,
+ * `ignore`) and content-length unless both sides have it with the same content-encoding, set-cookie
+ * by cookie names, credential-looking values shown masked; the body,
  * when the HAR has its text (compared after undoing the new answer's gzip, deflate or br encoding,
  * as browsers record bodies decoded). `notes` says what could not be compared.
  */
@@ -51,8 +63,9 @@ export function diffHarResponse(recorded: HarResponse, answer: HarAnswer, ignore
   // A browser lists every response header; a HAR with none had them stripped (shared HARs often are).
   if (recorded.headers.length === 0) notes.push('the HAR lists no response headers: headers were not compared');
   else {
-    for (const c of headerDiff(compared(recorded.headers, answer.headers), compared(answer.headers, recorded.headers))) {
-      differences.push({ what: `header sent downstream ${c.key}`, recorded: c.before ?? absent, replayed: c.after ?? absent });
+    for (const c of headerDiff(comparable(compared(recorded.headers, answer.headers)), comparable(compared(answer.headers, recorded.headers)))) {
+      const [before, after] = shown(c.key, c.before, c.after);
+      differences.push({ what: `header sent downstream ${c.key}`, recorded: before, replayed: after });
     }
   }
   if (recorded.body !== undefined) {

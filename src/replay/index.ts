@@ -112,7 +112,10 @@ export async function runReplay(file: string, flags: ReplayFlags, cwd: string, p
         loadedFor = key;
       }
       answers.forEach((a, i) => a.reset(recorded.plugins[i]?.callouts ?? []));
-      const { trace, note } = await replayExchange(recorded, plugins);
+      const { trace: raw, note } = await replayExchange(recorded, plugins);
+      // Compared as recorded: a masked recording against the new run masked the same way (a
+      // credential the plugin sets is neither a false change nor printed).
+      const trace = recorded.secrets ? raw : maskSecrets(raw);
       let differences = diffExchanges(recorded, trace);
       // Reaching an upstream the recording has no answer for: "reset" would mislead; the rest says it.
       if (note && trace.upstreamRequest && !recorded.upstreamResponse) differences = differences.filter((d) => d.what !== 'status' && d.what !== 'answered by');
@@ -130,7 +133,7 @@ export async function runReplay(file: string, flags: ReplayFlags, cwd: string, p
         changed: differences.length > 0 || note !== undefined,
         differences,
         ...(notes ? { note: notes } : {}),
-        trace: recorded.secrets ? trace : maskSecrets(trace),
+        trace,
       });
     }
     warnings.push(...notices);

@@ -44,6 +44,17 @@ describe('HAR response comparison', () => {
     expect(ignoredHeader('X-Cache'.toLowerCase(), ['X-Cache'])).toBe(true);
   });
 
+  it('compares set-cookie by cookie names and shows credential-looking values masked', () => {
+    const har = recorded([['set-cookie', 'sid=abc; Path=/'], ['set-cookie', 'theme=dark'], ['x-auth-token', 'Bearer old'], ['x-api-key', 'k1']]);
+    const now = answer([['set-cookie', 'sid=def; Path=/; HttpOnly'], ['x-auth-token', 'Bearer new'], ['x-api-key', 'k2']], '');
+    expect(diffHarResponse(har, now).differences).toEqual([
+      { what: 'header sent downstream set-cookie', recorded: 'sid=…, theme=…', replayed: 'sid=…' },
+      { what: 'header sent downstream x-auth-token', recorded: 'Bearer ***', replayed: 'Bearer *** (another value)' },
+      { what: 'header sent downstream x-api-key', recorded: '***', replayed: '*** (another value)' },
+    ]);
+    expect(diffHarResponse(recorded([['set-cookie', 'sid=abc']]), answer([['set-cookie', 'sid=xyz']], '')).differences).toEqual([]);
+  });
+
   it('decodes gzip, deflate and br answers; says what it could not compare', () => {
     for (const [name, data] of [['gzip', zlib.gzipSync('body')], ['deflate', zlib.deflateSync('body')], ['br', zlib.brotliCompressSync('body')]] as const) {
       expect(diffHarResponse(recorded([['content-encoding', name]], 'body'), answer([['content-encoding', name]], data)).differences).toEqual([]);
