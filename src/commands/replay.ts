@@ -15,7 +15,7 @@ function printReport(report: ReplayReport, out: typeof import('../ui/output.js')
     for (const d of e.differences) out.result(`  ${d.what}: ${d.recorded} -> ${d.replayed}`);
     if (e.note) out.result(`  note: ${e.note}`);
   }
-  const what = report.source === 'har' ? 'requests' : 'exchanges';
+  const what = `${report.source === 'har' ? 'request' : 'exchange'}${report.total === 1 ? '' : 's'}`;
   out.result(report.changed === 0 ? `${report.total} ${what} replayed: nothing changed` : `${report.total} ${what} replayed: ${report.changed} changed`);
 }
 

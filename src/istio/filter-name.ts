@@ -1,5 +1,6 @@
-import type { PluginKind } from './kinds.js';
-import { since, type IstioTarget } from './versions.js';
+import type { ProjectConfig } from '../project/schema.js';
+import { defaultKind, type PluginKind } from './kinds.js';
+import { parseIstioVersion, since, type IstioTarget } from './versions.js';
 
 /**
  * The name istiod gives a plugin's Envoy filter (PluginConfig.name), which the plugin reads as its
@@ -10,4 +11,9 @@ import { since, type IstioTarget } from './versions.js';
 export function envoyPluginName(kind: PluginKind, namespace: string, name: string, target: IstioTarget): string {
   const base = `${namespace}.${name}`;
   return kind === 'WasmPlugin' && since(target, 30) ? `${base}~istio-translated-wasmplugin` : base;
+}
+
+/** The filter name of the project's own plugin, for the kind and Istio version istio-wasm.yaml names. */
+export function projectPluginName(config: ProjectConfig): string {
+  return envoyPluginName(config.kind ?? defaultKind, config.wasmPlugin.namespace, config.name, parseIstioVersion(config.istio.version));
 }

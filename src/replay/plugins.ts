@@ -4,6 +4,8 @@ import { CliError, messageOf } from '../errors.js';
 import { CONFIGURATION_LIMIT, Plugin, compilePluginModule, configurationBytes, configurationText, maskConfiguration, recordedConfigurationBytes, traceConfiguration, type FailStrategy, type HttpCallDispatcher, type TraceConfiguration } from '../host/index.js';
 import type { Project } from '../project/load.js';
 import { readPluginConfig } from '../serve/options.js';
+import { envList } from '../serve/manifest-plugins.js';
+import { projectPluginName } from '../istio/filter-name.js';
 
 export interface ReplayFlags {
   wasm?: string[];
@@ -24,6 +26,8 @@ export interface ReplayPluginSpec {
   wasmPath: string;
   pluginConfig: unknown;
   rootId: string;
+  /** The plugin_name property (the filter name serve gives a project's plugin). */
+  envoyName?: string;
   env: Record<string, string>;
   failStrategy: FailStrategy;
 }
@@ -95,7 +99,9 @@ export async function replayPluginSpecs(flags: ReplayFlags, cwd: string, project
       wasmPath,
       pluginConfig: chooseConfiguration(was, flagConfig, fromProject ? wp?.pluginConfig : undefined, notices),
       rootId: flags.rootId ?? (fromProject ? wp?.pluginName : undefined) ?? was?.rootId ?? '',
-      env: { ...(fromProject ? Object.fromEntries((wp?.vmConfig?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string])) : {}), ...env },
+      // As serve runs the project's plugin: the same env (HOST entries from this environment) and filter name.
+      ...(fromProject && project ? { envoyName: projectPluginName(project.config) } : {}),
+      env: { ...(fromProject ? envList(wp?.vmConfig?.env) : {}), ...env },
       failStrategy: (fromProject ? wp?.failStrategy : undefined) ?? 'FAIL_CLOSE',
     };
   });
@@ -115,6 +121,7 @@ export async function loadReplayPlugins(specs: ReplayPluginSpec[], dispatcher: (
       module: await compilePluginModule(bytes, spec.wasmPath),
       name: spec.name,
       rootId: spec.rootId,
+      ...(spec.envoyName !== undefined ? { properties: { plugin_name: spec.envoyName } } : {}),
       pluginConfig: spec.pluginConfig,
       env: spec.env,
       failStrategy: spec.failStrategy,

@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import type { Project } from '../project/load.js';
-import { envoyPluginName } from '../istio/filter-name.js';
-import { defaultKind } from '../istio/kinds.js';
+import { projectPluginName } from '../istio/filter-name.js';
 import { parseIstioVersion } from '../istio/versions.js';
 import type { PluginSpec } from './chain-order.js';
 import { checkStrategy, envList, readManifest } from './manifest-plugins.js';
@@ -135,7 +134,7 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
     wasmPath,
     pluginConfig: flagConfig ?? wp?.pluginConfig,
     rootId: flags.rootId ?? wp?.pluginName ?? '', // istiod: root_id is pluginName, empty when unset
-    ...(project && wp ? { envoyName: envoyPluginName(project.config.kind ?? defaultKind, wp.namespace, project.config.name, target) } : {}),
+    ...(project ? { envoyName: projectPluginName(project.config) } : {}),
     env: { ...envList(wp?.vmConfig?.env), ...flagEnv },
     failStrategy: flagStrategy ?? wp?.failStrategy ?? 'FAIL_CLOSE',
     ...(wp?.phase ? { phase: wp.phase } : {}),

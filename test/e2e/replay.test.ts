@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { echoHandler, startServe, startServer, type ServeProcess } from '../helpers/serve.js';
-import { buildCPlugin } from '../unit/host/fixtures.js';
+import { buildCPlugin, wat } from '../unit/host/fixtures.js';
+import { readEcho } from '../helpers/echo-config.js';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 // `istio-wasm replay` on a session recorded by the built CLI's `serve --trace`: the same plugin and
 // configuration replays unchanged (exit 0) with no network, even for exchanges that made HTTP
@@ -139,6 +141,29 @@ describe('istio-wasm replay', () => {
     } finally {
       await shop.close();
     }
+  });
+
+  it('in a project, replays with what serve gave the plugin: vmConfig env (HOST and valueless INLINE entries) and filter name', async () => {
+    const created = await runCli(['echo', '--yes', '--no-install', '--no-git'], { bin: 'create-istio-wasm', cwd: tmp.dir });
+    expect(created.code, created.stderr).toBe(0);
+    const project = path.join(tmp.dir, 'echo');
+    const configFile = path.join(project, 'istio-wasm.yaml');
+    const yaml = parseYaml(readFileSync(configFile, 'utf8')) as { module: string; wasmPlugin: Record<string, unknown> };
+    yaml.wasmPlugin.vmConfig = { env: [{ name: 'MODE', value: 'strict' }, { name: 'EMPTY', valueFrom: 'INLINE' }, { name: 'REPLAY_HOST_VAR', valueFrom: 'HOST' }] };
+    writeFileSync(configFile, stringifyYaml(yaml));
+    mkdirSync(path.dirname(path.join(project, yaml.module)), { recursive: true });
+    writeFileSync(path.join(project, yaml.module), await wat('echo-config.wat'));
+    const session = path.join(tmp.dir, 'echo.jsonl');
+    const env = { REPLAY_HOST_VAR: 'from the proxy' };
+    const s = await startServe(['--upstream', upstream.url, '--trace', session], { cwd: project, env });
+    running.push(s);
+    const seen = readEcho(new Uint8Array(await (await fetch(`${s.url}/`)).arrayBuffer()));
+    expect(seen.env).toEqual({ MODE: 'strict', EMPTY: '', REPLAY_HOST_VAR: 'from the proxy' });
+    expect(seen.pluginName).toBe('istio-system.echo~istio-translated-wasmplugin');
+    await s.stop();
+    const r = await runCli(['replay', session], { cwd: project, env });
+    expect(r.stdout).toContain('1 exchange replayed: nothing changed');
+    expect(r.code).toBe(0);
   });
 
   it('refuses bad input with exit 2 and a clear error', async () => {

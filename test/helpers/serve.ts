@@ -41,10 +41,10 @@ export interface ServeProcess {
 }
 
 /** Starts the BUILT CLI's `serve` and waits for its `http://HOST:PORT` line (bounded in time). */
-export function startServe(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<ServeProcess> {
+export function startServe(args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [istioWasmBin, 'serve', '--listen', '127.0.0.1:0', ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
