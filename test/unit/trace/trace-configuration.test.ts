@@ -59,7 +59,7 @@ describe('the configuration in a trace', () => {
 
 describe('which configuration replay runs a plugin with', () => {
   const recorded = (json: unknown) => ({ name: 'p', rootId: 'r', configuration: traceConfiguration(istioPluginConfiguration(json)) });
-  const project = (pluginConfig: unknown): Project => ({ root: '/p', configPath: '/p/istio-wasm.yaml', config: { name: 'p', module: 'build/plugin.wasm', wasmPlugin: { pluginConfig } } as unknown as Project['config'] });
+  const project = (pluginConfig: unknown): Project => ({ root: '/p', configPath: '/p/istio-wasm.yaml', config: { name: 'p', module: 'build/plugin.wasm', istio: { version: '1.30' }, wasmPlugin: { namespace: 'istio-system', pluginConfig } } as unknown as Project['config'] });
   const bytesOf = (v: unknown) => new TextDecoder().decode(v instanceof Uint8Array ? v : enc(JSON.stringify(v)));
 
   it('the recorded one, silently when it is the current one', async () => {
