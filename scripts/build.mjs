@@ -3,8 +3,10 @@
 // package and starts without resolving hundreds of modules.
 //
 // Conventions (nothing here names a library or a command):
-// - entry points: src/cli.ts (the bins import dist/cli.js) and every `exports` subpath of
+// - entry points: src/cli.ts (the bins require dist/cli.cjs) and every `exports` subpath of
 //   package.json that points into dist/: `"./X"` → dist/X.js, built from src/X/index.ts or src/X.ts;
+// - the CLI is CommonJS chunks (dist/*.cjs, build/cli-commonjs.mjs says why), the library entries
+//   ES modules (dist/*.js), each build split into chunks of its own;
 // - every runtime library is bundled (the published package declares no dependencies); only Node's
 //   built-ins stay imports. Dynamic `import()` stays a separate chunk, loaded only when reached;
 // - the built-in templates are data in the bundle, `*.hbs` precompiled (build/builtin-templates.mjs);
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import ts from 'typescript';
 import { bundleOptions } from './build/bundle-options.mjs';
+import { buildCliCommonJs } from './build/cli-commonjs.mjs';
 import { writeHelpPages } from './build/help-pages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,25 +46,28 @@ function entryPoints() {
 }
 
 const entries = entryPoints();
-const result = await build({ ...bundleOptions(root), entryPoints: entries, outdir: dist, metafile: true });
+const { cli, ...libraries } = entries;
+const options = bundleOptions(root);
+const result = await build({ ...options, entryPoints: libraries, outdir: dist, metafile: true });
+const cliBuild = await buildCliCommonJs(root, options, { cli }, dist);
 
 // Files of an earlier build go only after the new ones are written: a CLI started meanwhile (a
-// test, a watch) finds dist/cli.js at every moment.
-const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)));
+// test, a watch) finds dist/cli.cjs at every moment.
+const written = new Set([...Object.keys(result.metafile.outputs), ...cliBuild.outputs].map((f) => path.resolve(root, f)));
 written.add(path.join(dist, 'help.json'));
 for (const name of readdirSync(dist)) {
   const file = path.join(dist, name);
   if (name !== 'types' && !written.has(file)) rmSync(file, { recursive: true, force: true });
 }
 rmSync(path.join(dist, 'types'), { recursive: true, force: true });
-writeFileSync(path.join(dist, 'THIRD-PARTY-LICENSES.md'), thirdPartyLicenses(result.metafile));
+writeFileSync(path.join(dist, 'THIRD-PARTY-LICENSES.md'), thirdPartyLicenses([result.metafile, cliBuild.inputs]));
 await writeHelpPages(dist, Object.keys(pkg.bin));
-emitDeclarations(Object.entries(entries).filter(([name]) => name !== 'cli').map(([, file]) => file));
+emitDeclarations(Object.values(libraries));
 
 /** The licence of every library the bundle contains (their licences ask that it ships with them). */
-function thirdPartyLicenses(metafile) {
+function thirdPartyLicenses(metafiles) {
   const packages = new Map();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const input of metafiles.flatMap((m) => Object.keys(m.inputs))) {
     if (/^[\w-]+:/.test(input)) continue; // a plugin's module (its library is an input too)
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) packages.set(m[1], true);

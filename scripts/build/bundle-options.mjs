@@ -2,6 +2,7 @@
 // benchmarks that load one internal module as the package would run it (bench/load-source.mjs).
 import { builtinTemplatesPlugin } from './builtin-templates.mjs';
 import { cjsDynamicImportPlugin } from './cjs-dynamic-import.mjs';
+import { lazyRequirePlugin } from './lazy-require.mjs';
 
 export function bundleOptions(root) {
   return {
@@ -19,7 +20,7 @@ export function bundleOptions(root) {
     keepNames: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [builtinTemplatesPlugin(root), cjsDynamicImportPlugin()],
+    plugins: [builtinTemplatesPlugin(root), cjsDynamicImportPlugin(), lazyRequirePlugin()],
     // Bundled CommonJS libraries call require() for Node's built-ins.
     banner: { js: "import { createRequire as __ciwCreateRequire } from 'node:module'; const require = __ciwCreateRequire(import.meta.url);" },
   };

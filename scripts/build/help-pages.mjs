@@ -6,14 +6,14 @@
 // (commander's width off a terminal) and unwrapped, with the width from which a terminal shows the
 // unwrapped one unchanged (its longest line).
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const narrowWidth = 80;
 const unwrapped = 1_000_000;
 
 export async function writeHelpPages(dist, bins) {
-  const { helpPages } = await import(`${pathToFileURL(path.join(dist, 'cli.js')).href}?${Date.now()}`);
+  const { helpPages } = createRequire(import.meta.url)(path.join(dist, 'cli.cjs'));
   const out = {};
   for (const entry of bins) {
     const narrow = await helpPages(entry, narrowWidth);

@@ -5,6 +5,7 @@ import { renderContext } from './render-context.js';
 import { renderFiles, type RenderedFile } from './render.js';
 import { builtinTemplateFiles } from './templates.js';
 import type { ScaffoldValues } from './values.js';
+import { byCodeUnit } from '../util/compare.js';
 
 /** What `init` (and a scaffold from a repository without template.json) adds to a project. */
 export interface AdoptionPlan {
@@ -61,6 +62,6 @@ export async function planAdoption(options: {
     if (files.exists(file.path)) plan.leftAlone.push({ path: file.path, reason: reasonKept(file.path, files.read(file.path)) });
     else plan.add.push(file);
   }
-  plan.add.sort((a, b) => a.path.localeCompare(b.path));
+  plan.add.sort((a, b) => byCodeUnit(a.path, b.path));
   return plan;
 }

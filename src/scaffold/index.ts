@@ -15,6 +15,7 @@ import { manifestFileName } from './manifest.js';
 import type { TemplateFormat } from './sources/detect.js';
 import type { Prompter } from './prompter.js';
 import { configFileName } from '../project/schema.js';
+import { byCodeUnit } from '../util/compare.js';
 
 export interface CreateOptions {
   /** Project directory (relative to cwd), or undefined to ask / default. */
@@ -68,7 +69,7 @@ export async function renderProject(template: ResolvedTemplate, values: Scaffold
   if (!files.some((f) => f.path === configFileName)) {
     const config = projectConfig(values, template.manifest.language, context.module);
     files.push({ path: configFileName, contents: Buffer.from(renderProjectFile(config)), executable: false });
-    files.sort((a, b) => a.path.localeCompare(b.path));
+    files.sort((a, b) => byCodeUnit(a.path, b.path));
   }
   return files;
 }

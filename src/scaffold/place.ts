@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import type { RenderedFile } from './render.js';
@@ -38,6 +38,25 @@ async function createdParents(dir: string): Promise<string[]> {
 }
 
 /**
+ * The files written into the (new, empty) staging directory: each directory made once, each file
+ * created with one call. Synchronous: a few dozen small files are written faster than the thread
+ * pool would hand them back.
+ */
+function writeStaged(staging: string, files: RenderedFile[]): void {
+  const made = new Set<string>([staging]);
+  for (const file of files) {
+    const dest = path.join(staging, file.path);
+    const dir = path.dirname(dest);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      for (let d = dir; !made.has(d); d = path.dirname(d)) made.add(d);
+    }
+    writeFileSync(dest, file.contents);
+    if (file.executable) chmodSync(dest, 0o755);
+  }
+}
+
+/**
  * Writes the files into a staging directory beside the target, then moves them into place: a
  * rename of the whole directory for a new target, or file by file (backing up what is replaced)
  * for an existing one. Either way, `rollback` restores what was there.
@@ -47,12 +66,7 @@ export async function placeFiles(target: string, files: RenderedFile[], targetEx
   const madeParents = await createdParents(parent);
   const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}-create-istio-wasm-`));
   try {
-    for (const file of files) {
-      const dest = path.join(staging, file.path);
-      await mkdir(path.dirname(dest), { recursive: true });
-      await writeFile(dest, file.contents);
-      if (file.executable) await chmod(dest, 0o755);
-    }
+    writeStaged(staging, files);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     for (const d of madeParents.reverse()) await rm(d, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import type { RenderContext } from './render-context.js';
 import { readTemplateFiles, type TemplateFile } from './template-files.js';
+import { byCodeUnit } from '../util/compare.js';
 
 /** A file the scaffold will write: path relative to the project root, bytes, and mode. */
 export interface RenderedFile {
@@ -86,5 +87,5 @@ export async function renderDirectory(dir: string, context: RenderContext, label
 export function mergeLayers(...layers: RenderedFile[][]): RenderedFile[] {
   const byPath = new Map<string, RenderedFile>();
   for (const layer of layers) for (const file of layer) byPath.set(file.path, file);
-  return [...byPath.values()].sort((a, b) => a.path.localeCompare(b.path));
+  return [...byPath.values()].sort((a, b) => byCodeUnit(a.path, b.path));
 }

@@ -9,6 +9,7 @@ import { manifestFileName, type TemplateManifest, type TemplateVariable } from '
 import { detectFormat } from './sources/detect.js';
 import { describeForeign, type ForeignTemplate } from './sources/foreign.js';
 import { readTemplateFiles, type TemplateFile } from './template-files.js';
+import { byCodeUnit } from '../util/compare.js';
 
 export const defaultTemplate = 'assemblyscript';
 
@@ -50,7 +51,7 @@ export function layersOf(manifest: TemplateManifest): string[] {
 /** Names of the templates shipped in this package, first-class first. */
 export function builtinTemplateNames(): string[] {
   const names = builtinNames().filter((n) => !n.startsWith('_') && builtinManifestText(n) !== undefined);
-  return names.sort((a, b) => (a === defaultTemplate ? -1 : b === defaultTemplate ? 1 : a.localeCompare(b)));
+  return names.sort((a, b) => (a === defaultTemplate ? -1 : b === defaultTemplate ? 1 : byCodeUnit(a, b)));
 }
 
 export async function readManifest(dir: string, source: string): Promise<TemplateManifest> {

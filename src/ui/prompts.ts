@@ -3,7 +3,8 @@ import type { Prompter } from '../scaffold/prompter.js';
 /** Interactive only when stdin and stderr are terminals and CI is unset. */
 export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI;
-  return process.stdin.isTTY === true && process.stderr.isTTY === true && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
+  // CI first: asking process.stdin makes Node build the stream (a few ms of start-up).
+  return (ci === undefined || ci === '' || ci === 'false' || ci === '0') && process.stdin.isTTY === true && process.stderr.isTTY === true;
 }
 
 /** The prompts of the scaffold (@inquirer's, through inquirer.ts). They draw on stderr so stdout stays for results. */

@@ -63,7 +63,7 @@ describe('the packed package', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(existsSync(path.join(installed, 'src'))).toBe(false);
     expect(existsSync(path.join(installed, 'templates'))).toBe(false);
-    expect(existsSync(path.join(installed, 'dist', 'cli.js'))).toBe(true);
+    expect(existsSync(path.join(installed, 'dist', 'cli.cjs'))).toBe(true);
   }, 120_000);
 
   it('npx create-istio-wasm scaffolds a project whose npm test passes', async () => {

@@ -22,9 +22,14 @@ let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 
 beforeAll(async () => {
   tmp = await makeTempDir('ciw-builtins-');
-  const generator = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'build', 'builtin-templates.mjs')).href)) as { builtinTemplatesModule: (root: string) => Promise<string> };
+  const generator = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'build', 'builtin-templates.mjs')).href)) as {
+    builtinTemplatesModule: (root: string, specifier: (name: string) => string) => Promise<string>;
+    templateFilesModule: (root: string, name: string) => Promise<string>;
+  };
+  // The generated module and, beside it, the module of each template's files (chunks in the bundle).
+  for (const name of fromSource.builtinNames()) await writeFile(path.join(tmp.dir, `files-${name}.mjs`), await generator.templateFilesModule(repoRoot, name));
   const file = path.join(tmp.dir, 'builtin-templates.mjs');
-  await writeFile(file, await generator.builtinTemplatesModule(repoRoot));
+  await writeFile(file, await generator.builtinTemplatesModule(repoRoot, (name) => `./files-${name}.mjs`));
   generated = (await import(pathToFileURL(file).href)) as Builtins;
 }, 60_000);
 afterAll(async () => tmp?.cleanup());

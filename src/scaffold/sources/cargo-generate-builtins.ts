@@ -58,4 +58,4 @@ export function cargoGenerateBuiltins(options: { name: string; target: string; c
 }
 
 /** Names of the built-in placeholders (they are not template variables). */
-export const cargoGenerateBuiltinNames = ['project-name', 'crate_name', 'crate_type', 'authors', 'username', 'os-arch', 'within_cargo_project', 'is_init'];
+export { cargoGenerateBuiltinNames } from './cargo-generate-names.js';

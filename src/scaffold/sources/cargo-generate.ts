@@ -7,6 +7,7 @@ import { listFiles } from '../template-files.js';
 import { evaluateCondition } from './condition.js';
 import { cargoGenerateConfigName, type CargoGenerateConfig, type FileRules } from './cargo-generate-config.js';
 import { hasLiquid, renderLiquid } from './liquid.js';
+import { byCodeUnit } from '../../util/compare.js';
 
 const genignoreName = '.genignore';
 /** Never part of the generated project, as in cargo-generate. */
@@ -90,7 +91,7 @@ export async function renderCargoGenerate(dir: string, config: CargoGenerateConf
     const target = await renderPath(unsuffixed, context, warnings);
     files.push({ path: target, contents, executable: (mode & 0o111) !== 0 });
   }
-  return { files: files.sort((a, b) => a.path.localeCompare(b.path)), warnings };
+  return { files: files.sort((a, b) => byCodeUnit(a.path, b.path)), warnings };
 }
 
 /** Liquid in each name of a path (`src/{{crate_name}}.rs`); a name that does not render is kept. */

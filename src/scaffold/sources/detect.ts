@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CliError } from '../../errors.js';
 import { manifestFileName } from '../manifest.js';
 import { listFiles } from '../template-files.js';
-import { cargoGenerateBuiltinNames } from './cargo-generate-builtins.js';
+import { cargoGenerateBuiltinNames } from './cargo-generate-names.js';
 import { cargoGenerateConfigName } from './cargo-generate-config.js';
 
 /**
