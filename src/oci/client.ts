@@ -3,6 +3,7 @@ import { throwIfCancelled } from '../runtime.js';
 import { parseChallenges, preferredChallenge } from './challenge.js';
 import { authFailed, httpError, networkCode, networkError, retryableNetworkCodes, type RegistryErrorBody } from './errors.js';
 import { digestOf } from './image.js';
+import { digestCheck } from '../util/sha256.js';
 import { manifestAccept, type Descriptor } from './media-types.js';
 import { apiHost, isLoopbackRegistry } from './reference.js';
 import type { Credentials } from './auth-files.js';
@@ -60,11 +61,20 @@ interface RequestOptions {
   /** No retry (for requests whose repetition is not safe). */
   noRetry?: boolean;
   onBodyProgress?: (sent: number) => void;
+  /** A check of the body made while it is sent (see HttpRequest.checkBody); what it throws is the request's error. */
+  checkBody?: () => (piece: Uint8Array, last: boolean) => void;
 }
 
 interface Token {
   value: string;
   expiresAt: number;
+}
+
+/** A blob to upload; see uploadBlob for `mismatch`. */
+export interface UploadBlob {
+  descriptor: Descriptor;
+  data: Uint8Array;
+  mismatch?: () => Error;
 }
 
 const retryStatuses = new Set([500, 502, 503, 504]);
@@ -250,7 +260,16 @@ export class RegistryClient {
    * registry's origin, or for a token request the realm's (the registry named it in its challenge;
    * Docker Hub's realm auth.docker.io is another host than registry-1.docker.io).
    */
-  private async send(method: string, url: string, headers: Record<string, string>, body: Uint8Array | undefined, what: string, onBodyProgress?: (sent: number) => void, authOrigin?: string): Promise<HttpResponse> {
+  private async send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    what: string,
+    onBodyProgress?: (sent: number) => void,
+    authOrigin?: string,
+    checkBody?: () => (piece: Uint8Array, last: boolean) => void,
+  ): Promise<HttpResponse> {
     let current = url;
     // Credentials go to the registry's own origin (scheme, host and port) only: not to an upload
     // Location or a redirect on another host (a blob store, a CDN), not over a downgrade to http, and
@@ -268,9 +287,10 @@ export class RegistryClient {
       let response: HttpResponse;
       this.requestCounts[method] = (this.requestCounts[method] ?? 0) + 1;
       try {
-        response = await httpRequest({ method, url: current, headers: sendHeaders, body, signal: AbortSignal.any(signals), insecure: this.options.insecure, onBodyProgress });
+        response = await httpRequest({ method, url: current, headers: sendHeaders, body, signal: AbortSignal.any(signals), insecure: this.options.insecure, onBodyProgress, checkBody });
       } catch (error) {
         throwIfCancelled(this.options.signal);
+        if (error instanceof CliError) throw error; // the body's check refused it
         throw Object.assign(networkError(error, this.registry, this.scheme, timeoutMs), { networkCode: networkCode(error) });
       }
       this.log(`${method} ${withoutQuery(current)} -> ${response.status}`);
@@ -300,7 +320,7 @@ export class RegistryClient {
       if (attempt > 0) await sleep(Math.min(4_000, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5), this.options.signal);
       try {
         let authorization = await this.authorization(scopes);
-        let response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what, options.onBodyProgress);
+        let response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what, options.onBodyProgress, undefined, options.checkBody);
         if (response.status === 401) {
           const challenge = this.authFromChallenge(response.headers.get('www-authenticate'));
           await response.body?.cancel();
@@ -310,7 +330,7 @@ export class RegistryClient {
           this.auth = challenge;
           // A fresh token only when the one sent was refused (parallel first requests share one).
           authorization = await this.authorization(scopes, authorization !== undefined);
-          response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what, options.onBodyProgress);
+          response = await this.send(options.method, options.url, this.headersWith(options.headers, authorization), options.body, options.what, options.onBodyProgress, undefined, options.checkBody);
           if (response.status === 401) {
             await response.body?.cancel();
             throw authFailed(this.registry, this.options.credentials ? undefined : 'no credentials found');
@@ -395,16 +415,23 @@ export class RegistryClient {
   }
 
   /** Uploads one blob: POST, then one PUT, or PATCH chunks and a closing PUT for large blobs. */
-  async uploadBlob(repository: string, blob: { descriptor: Descriptor; data: Uint8Array }, onProgress?: (event: ProgressEvent) => void): Promise<void> {
+  /**
+   * Uploads one blob. A blob with `mismatch` has bytes not yet checked against its digest (read
+   * from a layout): they are hashed while they are sent, and `mismatch()` is thrown before the last
+   * piece goes out if they differ, so the registry never receives the blob whole.
+   */
+  async uploadBlob(repository: string, blob: UploadBlob, onProgress?: (event: ProgressEvent) => void): Promise<void> {
     const { digest } = blob.descriptor;
     const data = blob.data;
     const short = digest.slice(0, 19);
+    const monolithicLimit = this.options.monolithicLimit ?? 64 * 1024 * 1024;
+    // Sent in several requests, a blob is checked whole first.
+    if (blob.mismatch && data.length > monolithicLimit) digestCheck(digest, blob.mismatch)(data, true);
     const start = await this.request({ method: 'POST', url: this.url(`${repository}/blobs/uploads/`), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [202] });
     await start.body?.cancel();
     let location = this.locationOf(start, `upload of ${short}`);
     this.openUploads.add(location);
     try {
-      const monolithicLimit = this.options.monolithicLimit ?? 64 * 1024 * 1024;
       if (data.length > monolithicLimit) {
         const chunkSize = Math.max(1, this.options.chunkSize ?? 16 * 1024 * 1024);
         let offset = 0;
@@ -473,6 +500,7 @@ export class RegistryClient {
           body: data,
           what: `upload of ${short}`,
           ok: [201, 204],
+          ...(blob.mismatch ? { checkBody: () => digestCheck(digest, blob.mismatch!) } : {}),
           onBodyProgress: (sent) => {
             if (sent < data.length) onProgress?.({ digest, sent, total: data.length });
           },

@@ -17,7 +17,17 @@ export interface HttpRequest {
   insecure?: boolean | undefined;
   /** Called as body bytes are handed to the socket (for byte-level progress). */
   onBodyProgress?: ((sent: number) => void) | undefined;
+  /**
+   * A check of a whole (Uint8Array) body, made while it is sent: called once per request for a
+   * fresh checker, which sees each piece before it goes out (`last` for the final one). A checker
+   * that throws stops the request with that error before the piece is written, so a body that
+   * fails the check never reaches the server whole.
+   */
+  checkBody?: (() => (piece: Uint8Array, last: boolean) => void) | undefined;
 }
+
+/** Pieces a whole body is written in when progress or a check follows it. */
+const pieceSize = 1024 * 1024;
 
 export class HttpResponse {
   readonly status: number;
@@ -146,18 +156,27 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     if (body === undefined) {
       req.end();
     } else if (body instanceof Uint8Array) {
-      if (request.onBodyProgress && body.length > 1024 * 1024) {
-        // Written in 1 MiB pieces so progress follows the socket, not the call.
+      const check = request.checkBody?.();
+      if (check || (request.onBodyProgress && body.length > pieceSize)) {
+        // Written in pieces so progress follows the socket, not the call, and a check runs on one
+        // piece while the socket sends the one before.
         let offset = 0;
-        const step = 1024 * 1024;
+        let done = false;
         const writeNext = () => {
-          while (offset < body.length) {
-            const end = Math.min(body.length, offset + step);
+          while (!done) {
+            const end = Math.min(body.length, offset + pieceSize);
             const piece = body.subarray(offset, end);
+            done = end === body.length;
+            try {
+              check?.(piece, done);
+            } catch (error) {
+              req.destroy(error as Error);
+              fail(error);
+              return;
+            }
             offset = end;
             const sentSoFar = offset;
-            const more = req.write(piece, () => request.onBodyProgress?.(sentSoFar));
-            if (!more) {
+            if (piece.length > 0 && !req.write(piece, () => request.onBodyProgress?.(sentSoFar)) && !done) {
               req.once('drain', writeNext);
               return;
             }

@@ -5,7 +5,7 @@ import { blobOf, buildImageAsync, digestOf, imageBlobs, sha256Hex, type Blob, ty
 import { cacheKey, readCachedImage, writeCachedImage, type CachedImage } from './image-cache.js';
 import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { formatReference, type ImageReference } from './reference.js';
-import type { RegistryClient } from './client.js';
+import type { RegistryClient, UploadBlob } from './client.js';
 import { connect, type RemoteOptions } from './session.js';
 
 /**
@@ -93,7 +93,7 @@ async function sendImage(
   plan: PushPlan,
   missing: Descriptor[],
   currentManifest: Promise<{ digest: string } | undefined>,
-  blobOfDigest: (digest: string) => Promise<Blob | undefined>,
+  blobOfDigest: (digest: string) => Promise<UploadBlob | undefined>,
   options: PushOptions,
 ): Promise<Sent> {
   let uploaded = 0;
@@ -215,7 +215,7 @@ interface PlanFacts {
 async function pushPlan(
   ref: ImageReference,
   plan: PushPlan,
-  blobOfDigest: (digest: string) => Promise<Blob | undefined>,
+  blobOfDigest: (digest: string) => Promise<UploadBlob | undefined>,
   facts: PlanFacts,
   options: PushOptions,
 ): Promise<PushResult> {
@@ -260,8 +260,8 @@ export function pushBuiltImage(image: BuiltImage, ref: ImageReference, options: 
 
 /**
  * Pushes an image from an OCI layout directory or oci-archive (what `istio-wasm package` writes, or
- * any single-manifest layout): the image named `tag` there, else its only image. Blobs are read and
- * checked against their digests only when the registry lacks them.
+ * any single-manifest layout): the image named `tag` there, else its only image. Blobs are read
+ * only when the registry lacks them, and checked against their digests as they are sent.
  */
 export async function pushLayout(input: string, tag: string | undefined, ref: ImageReference, options: PushOptions = {}): Promise<PushResult> {
   const { openLayout } = await import('./layout.js');
@@ -273,9 +273,10 @@ export async function pushLayout(input: string, tag: string | undefined, ref: Im
       hint: 'list them with `skopeo inspect --raw oci:DIR`, or package one with `istio-wasm package --output DIR --tag TAG`',
     });
   }
+  const mismatch = (descriptor: Descriptor) => () => new CliError('DIGEST_MISMATCH', `blob ${descriptor.digest} in ${input} does not match its digest`, { hint: 'the layout was altered; package it again' });
   const readChecked = async (descriptor: Descriptor): Promise<Uint8Array> => {
     const data = await layout.readBlob(descriptor.digest);
-    if (digestOf(data) !== descriptor.digest) throw new CliError('DIGEST_MISMATCH', `blob ${descriptor.digest} in ${input} does not match its digest`, { hint: 'the layout was altered; package it again' });
+    if (digestOf(data) !== descriptor.digest) throw mismatch(descriptor)();
     return data;
   };
   const manifestDescriptor = named[0]!;
@@ -293,8 +294,9 @@ export async function pushLayout(input: string, tag: string | undefined, ref: Im
   const plan: PushPlan = { manifest: blobOf(mediaType, manifestBytes), blobs };
   const variant: Variant = mediaType === mediaTypes.dockerManifest ? 'docker' : (manifest.layers ?? []).some((l) => l.mediaType === mediaTypes.wasmContentLayer) ? 'wasm' : 'compat';
   const moduleSha256 = variant === 'wasm' ? ((manifest.layers ?? []).find((l) => l.mediaType === mediaTypes.wasmContentLayer)?.digest.slice(7) ?? '') : '';
+  // A blob the registry lacks is checked against its digest while it is sent (uploadBlob), not read twice.
   return pushPlan(ref, plan, async (digest) => {
     const descriptor = blobs.find((d) => d.digest === digest);
-    return descriptor ? { descriptor, data: await readChecked(descriptor) } : undefined;
+    return descriptor ? { descriptor, data: await layout.readBlob(descriptor.digest), mismatch: mismatch(descriptor) } : undefined;
   }, { variant, moduleSha256 }, options);
 }

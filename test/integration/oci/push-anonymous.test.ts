@@ -113,6 +113,35 @@ describe.skipIf(!ready)('push to an anonymous registry', () => {
     expect(wrongTag.stderr).toContain('has no image tagged v9');
   });
 
+  it('never pushes a layout blob that does not match its digest (checked while it is sent)', async () => {
+    const layoutDir = path.join(dir, 'layout-altered');
+    const big = fakeModule(3 * 1024 * 1024 + 5);
+    const bigFile = path.join(dir, 'big.wasm');
+    await writeFile(bigFile, big);
+    const packaged = await runCli(['package', '--wasm', bigFile, '--output', layoutDir, '--tag', 'v1', '--json']);
+    expect(packaged.code, packaged.stderr).toBe(0);
+    const layer = JSON.parse(await readFile(path.join(layoutDir, 'blobs', 'sha256', (JSON.parse(packaged.stdout) as { digest: string }).digest.slice(7)), 'utf8')) as { layers: Array<{ digest: string }> };
+    const layerFile = path.join(layoutDir, 'blobs', 'sha256', layer.layers[0]!.digest.slice(7));
+    const bytes = await readFile(layerFile);
+    // One byte changed in the last piece sent, one in the first: the size stays, the digest does not.
+    for (const at of [bytes.length - 2, 10]) {
+      const altered = Buffer.from(bytes);
+      altered[at] = altered[at]! ^ 0xff;
+      await writeFile(layerFile, altered);
+      const image = `${registry.host}/wasm/altered-${at}:v1`;
+      const pushed = await runCli(['push', image, '--layout', `${layoutDir}:v1`], { env: env() });
+      expect(pushed.code).toBe(1);
+      expect(pushed.stderr).toContain(`blob ${layer.layers[0]!.digest} in ${layoutDir} does not match its digest`);
+      const head = await fetch(`http://${registry.host}/v2/wasm/altered-${at}/blobs/${layer.layers[0]!.digest}`, { method: 'HEAD' });
+      expect(head.status).toBe(404);
+      const tag = await fetch(`http://${registry.host}/v2/wasm/altered-${at}/manifests/v1`, { method: 'HEAD' });
+      expect(tag.status).toBe(404);
+    }
+    await writeFile(layerFile, bytes);
+    const intact = await runCli(['push', `${registry.host}/wasm/altered-fixed:v1`, '--layout', `${layoutDir}:v1`], { env: env() });
+    expect(intact.code, intact.stderr).toBe(0);
+  });
+
   it('prints plain lines, not redrawn progress, when stderr is not a terminal', async () => {
     const big = fakeModule(6 * 1024 * 1024, 21);
     const file = path.join(dir, 'big-progress.wasm');
