@@ -111,7 +111,7 @@ export async function runReplay(file: string, flags: ReplayFlags, cwd: string, p
         plugins = await loadReplayPlugins(specs, (i) => answers[i] as RecordedCallouts);
         loadedFor = key;
       }
-      answers.forEach((a, i) => a.reset(recorded.plugins[i]?.callouts ?? []));
+      answers.forEach((a, i) => a.reset(recorded.plugins[i]));
       const { trace: raw, note } = await replayExchange(recorded, plugins);
       // Compared as recorded: a masked recording against the new run masked the same way (a
       // credential the plugin sets is neither a false change nor printed).

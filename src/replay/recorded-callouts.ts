@@ -1,4 +1,6 @@
-import { traceBodyBytes, type GrpcCallRequest, type GrpcCallResponse, type GrpcStreamConnection, type GrpcStreamRequest, type GrpcStreamSink, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse, type TraceCallout } from '../host/index.js';
+import { traceBodyBytes, type GrpcCallRequest, type GrpcCallResponse, type GrpcStreamConnection, type GrpcStreamRequest, type GrpcStreamSink, type HttpCallDispatcher, type HttpCallRequest, type HttpCallResponse, type TraceCallout, type TracePlugin } from '../host/index.js';
+
+const calls = new Set(['proxy_http_call', 'proxy_grpc_call', 'proxy_grpc_stream']);
 
 /** gRPC status UNAVAILABLE: what the plugin hears for a call the recording has no answer for (as for an unreachable cluster). */
 const UNAVAILABLE = 14;
@@ -23,25 +25,33 @@ function never<T>(signal: AbortSignal, onAbort: T): Promise<T> {
  * each call takes the next unused recorded callout of its kind to the same target (HTTP: the
  * cluster; gRPC: cluster, service and method), in order. A recorded failure fails again; a call the
  * recording never saw answered is never answered; a call the recording does not have at all fails as
- * an unreachable cluster would (HTTP: no headers; gRPC: UNAVAILABLE) and is listed in `unanswered`.
+ * an unreachable cluster would (HTTP: no headers; gRPC: UNAVAILABLE) and is listed in `unanswered`;
+ * a cluster the host refused while recording (BAD_ARGUMENT: not a cluster it knew) is refused again.
  * gRPC streams replay what the far end sent, each event once the plugin has sent as many messages as
  * it had when the event arrived (or half-closed), then the recorded close.
  */
 export class RecordedCallouts implements HttpCallDispatcher {
   #recorded: TraceCallout[] = [];
   #used = new Set<TraceCallout>();
+  #refused = new Set<string>();
   /** Callouts the plugin made that the recording had no answer for (calloutTarget form). */
   unanswered: string[] = [];
 
-  /** The callouts of the exchange about to be replayed. */
-  reset(recorded: TraceCallout[]): void {
-    this.#recorded = recorded;
+  /** The plugin's part of the exchange about to be replayed: its callouts, and the calls the host refused. */
+  reset(recorded: Pick<TracePlugin, 'callouts' | 'callbacks'> | undefined): void {
+    this.#recorded = recorded?.callouts ?? [];
     this.#used.clear();
     this.unanswered = [];
+    // A cluster the host did not know when recording (the call returned BAD_ARGUMENT) stays unknown.
+    this.#refused.clear();
+    for (const cb of recorded?.callbacks ?? []) {
+      for (const c of cb.calls) if (calls.has(c.call) && c.status === 'BAD_ARGUMENT' && typeof c.cluster === 'string') this.#refused.add(c.cluster);
+    }
   }
 
-  knows(): boolean {
-    return true;
+  /** Every cluster, except one the recording shows the host refused (and never called). */
+  knows(cluster: string): boolean {
+    return !this.#refused.has(cluster) || this.#recorded.some((c) => c.cluster === cluster);
   }
 
   #take(kind: TraceCallout['kind'], cluster: string, service?: string, method?: string): TraceCallout | undefined {

@@ -177,6 +177,19 @@ describe('istio-wasm replay: gRPC callouts and the recorded configuration', () =
     expect(r.stderr).toContain('grpc-check: the recording masked credentials in the configuration: replaying with --plugin-config; record with `serve --trace-secrets` to replay the configuration as it was');
   });
 
+  it('a call to a cluster serve did not know is refused again at replay: unchanged', async () => {
+    const file = path.join(tmp.dir, 'refused.jsonl');
+    const s = await startServe(['--wasm', plugin, '--upstream', upstream.url, '--trace', file]);
+    running.push(s);
+    expect((await fetch(`${s.url}/ok`)).status).toBe(403);
+    await s.stop();
+    const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { plugins: Array<{ callouts: unknown[]; callbacks: Array<{ calls: Array<Record<string, unknown>> }> }> };
+    expect(line.plugins[0]?.callouts).toEqual([]);
+    expect(line.plugins[0]?.callbacks.flatMap((c) => c.calls).find((c) => c.call === 'proxy_grpc_call')).toMatchObject({ cluster: 'authz', status: 'BAD_ARGUMENT' });
+    const r = await runCli(['replay', file, '--wasm', plugin], { cwd: tmp.dir });
+    expect([r.code, r.stdout]).toEqual([0, '#1 GET /ok: unchanged (403)\n1 exchange replayed: nothing changed\n']);
+  });
+
   it('an old trace without the configuration still replays (with --plugin-config, or none)', async () => {
     const old = path.join(tmp.dir, 'old.jsonl');
     const lines = readFileSync(recording, 'utf8').trim().split('\n').map((l) => {

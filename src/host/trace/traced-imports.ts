@@ -1,5 +1,6 @@
 import { deserializePairs } from '../header-map.js';
 import type { GuestMemory } from '../memory.js';
+import { grpcServiceCluster } from '../http-calls.js';
 import { PREVIEW_LIMIT, type TraceHostCall } from './format.js';
 import { traceBody } from './body.js';
 import type { StreamTrace } from './stream-trace.js';
@@ -28,6 +29,8 @@ const safe = (f: () => string | undefined): string | undefined => {
 };
 const str = (m: GuestMemory, ptr: number | undefined, len: number | undefined) => safe(() => m.readString(ptr as number, len as number)) ?? '';
 /** A value the host handed over through (ptr_out, len_out). */
+/** The cluster a gRPC call names (its serialized GrpcService), as the host resolves it. */
+const grpcCluster = (m: GuestMemory, ptr: number | undefined, len: number | undefined) => safe(() => grpcServiceCluster(m.view(ptr as number, len as number))) ?? '';
 const out = (m: GuestMemory, ptrOut: number | undefined, lenOut: number | undefined) => safe(() => m.readString(m.u32(ptrOut as number), m.u32(lenOut as number)));
 const outBytes = (m: GuestMemory, ptrOut: number | undefined, lenOut: number | undefined) => {
   try {
@@ -78,8 +81,8 @@ const describers: Record<string, Describe> = {
   proxy_close_stream: (_m, _s, type) => ({ stream: streamNames[type as number] ?? type }),
   proxy_send_local_response: (m, _s, status, dp, dl, bp, bl, hp, hl, grpc) => ({ responseStatus: status, details: str(m, dp, dl), pairs: pairsAt(m, hp, hl), body: bytesAt(m, bp, bl), grpcStatus: grpc }),
   proxy_http_call: (m, s, up, ul, _2, _3, _4, bl, _6, _7, timeout, tokenOut) => ({ cluster: str(m, up, ul), bodySize: bl, timeoutMs: timeout, ...(s === 0 ? { token: safe(() => String(m.u32(tokenOut as number))) } : {}) }),
-  proxy_grpc_call: (m, _s, _0, _1, np, nl, mp, ml, _6, _7, _8, bl) => ({ service: str(m, np, nl), method: str(m, mp, ml), messageSize: bl }),
-  proxy_grpc_stream: (m, _s, _0, _1, np, nl, mp, ml) => ({ service: str(m, np, nl), method: str(m, mp, ml) }),
+  proxy_grpc_call: (m, _s, sp, sl, np, nl, mp, ml, _6, _7, _8, bl) => ({ cluster: grpcCluster(m, sp, sl), service: str(m, np, nl), method: str(m, mp, ml), messageSize: bl }),
+  proxy_grpc_stream: (m, _s, sp, sl, np, nl, mp, ml) => ({ cluster: grpcCluster(m, sp, sl), service: str(m, np, nl), method: str(m, mp, ml) }),
   proxy_grpc_send: (m, _s, token, p, l, eos) => ({ token, size: l, preview: bytesAt(m, p, l), endOfStream: eos !== 0 }),
   proxy_grpc_cancel: (_m, _s, token) => ({ token }),
   proxy_grpc_close: (_m, _s, token) => ({ token }),

@@ -23,13 +23,14 @@ function grpcCall(method: string, response: TraceCallout['response']): TraceCall
   return { kind: 'grpc', token: 2, cluster: 'authz', t: 0, request: { headers: [], body: text('/x'), service: 'authz.Checker', method }, ...(response ? { response } : {}) };
 }
 
+const plugin = (callouts: TraceCallout[]) => ({ callouts, callbacks: [] });
 const request = (cluster: string, path: string) => ({ token: 9, cluster, headers: [[':method', 'GET'], [':path', path], [':authority', 'x']] as Array<[string, string]>, body: new Uint8Array(0), trailers: [], timeoutMs: 1000 });
 const grpcRequest = (method: string) => ({ token: 9, cluster: 'authz', service: 'authz.Checker', method, initialMetadata: [], message: new Uint8Array(0), timeoutMs: 1000 });
 
 describe('RecordedCallouts', () => {
   it('answers HTTP calls by cluster in recorded order; a recorded failure fails again and is used up', async () => {
     const r = new RecordedCallouts();
-    r.reset([http('a', '/1', 'failed'), http('b', '/b', '201', 'bee'), http('a', '/2', '200', 'second')]);
+    r.reset(plugin([http('a', '/1', 'failed'), http('b', '/b', '201', 'bee'), http('a', '/2', '200', 'second')]));
     expect(await r.dispatch(request('a', '/1'), signal())).toEqual({ headers: [] });
     const second = await r.dispatch(request('a', '/2'), signal());
     expect(second.headers).toEqual([[':status', '200']]);
@@ -39,13 +40,25 @@ describe('RecordedCallouts', () => {
     // A fourth call to a: the recording has none left.
     expect(await r.dispatch(request('a', '/3'), signal())).toEqual({ headers: [] });
     expect(r.unanswered).toEqual(['http a GET /3']);
-    r.reset([]);
+    r.reset(plugin([]));
     expect(r.unanswered).toEqual([]);
+  });
+
+  it('refuses a cluster the host refused while recording (BAD_ARGUMENT), unless the recording called it too', () => {
+    const r = new RecordedCallouts();
+    const refused = { callback: 'proxy_on_request_headers', contextId: 2, args: [1, 1], t: 0, ms: 0, memoryPages: 1, calls: [{ call: 'proxy_grpc_call', t: 0, status: 'BAD_ARGUMENT', cluster: 'nowhere', service: 's', method: 'm' }] };
+    r.reset({ callouts: [], callbacks: [refused] });
+    expect(r.knows('nowhere')).toBe(false);
+    expect(r.knows('anything-else')).toBe(true);
+    r.reset({ callouts: [http('nowhere', '/', '200')], callbacks: [refused] });
+    expect(r.knows('nowhere')).toBe(true);
+    r.reset(undefined);
+    expect(r.knows('nowhere')).toBe(true);
   });
 
   it('leaves a call the recording never saw answered unanswered until the plugin cancels it', async () => {
     const r = new RecordedCallouts();
-    r.reset([http('a', '/1', undefined)]);
+    r.reset(plugin([http('a', '/1', undefined)]));
     const controller = new AbortController();
     let settled = false;
     const answer = r.dispatch(request('a', '/1'), controller.signal).then((x) => ((settled = true), x));
@@ -57,11 +70,11 @@ describe('RecordedCallouts', () => {
 
   it('answers unary gRPC calls by cluster, service and method with the recorded status, metadata and messages', async () => {
     const r = new RecordedCallouts();
-    r.reset([
+    r.reset(plugin([
       grpcCall('Check', { headers: [['x-md', '1']], body: text('allow'), trailers: [['x-t', '2']], status: 0 }),
       grpcCall('Check', { headers: [], body: text('one'), messages: [text('one'), text('two')], status: 7, statusMessage: 'no way' }),
       grpcCall('Other', { headers: [], body: { size: 0 }, messages: [], status: 14, statusMessage: 'upstream unavailable' }),
-    ]);
+    ]));
     const first = await r.grpc(grpcRequest('Check'), signal());
     expect(first).toMatchObject({ status: 0, initialMetadata: [['x-md', '1']], trailingMetadata: [['x-t', '2']] });
     expect(first.messages?.map((m) => dec.decode(m))).toEqual(['allow']);
@@ -76,7 +89,7 @@ describe('RecordedCallouts', () => {
 
   it('replays a gRPC stream: each event once the plugin sent as many messages as when it arrived, then the close', async () => {
     const r = new RecordedCallouts();
-    r.reset([
+    r.reset(plugin([
       {
         kind: 'grpc-stream',
         token: 3,
@@ -92,7 +105,7 @@ describe('RecordedCallouts', () => {
         ],
         response: { headers: [], body: { size: 0 }, status: 0 },
       },
-    ]);
+    ]));
     const seen: string[] = [];
     const sink: GrpcStreamSink = {
       initialMetadata: (md) => seen.push(`initial ${md.map((p) => p.join('=')).join()}`),
@@ -121,7 +134,7 @@ describe('RecordedCallouts', () => {
 
   it('a half-close releases what the recording had after more sends than the new build makes', async () => {
     const r = new RecordedCallouts();
-    r.reset([{ kind: 'grpc-stream', token: 3, cluster: 'authz', t: 0, request: { headers: [], body: { size: 0 }, service: 's', method: 'm' }, sent: 3, events: [{ t: 1, sent: 3, message: text('late') }], response: { headers: [], body: { size: 0 }, status: 0 } }]);
+    r.reset(plugin([{ kind: 'grpc-stream', token: 3, cluster: 'authz', t: 0, request: { headers: [], body: { size: 0 }, service: 's', method: 'm' }, sent: 3, events: [{ t: 1, sent: 3, message: text('late') }], response: { headers: [], body: { size: 0 }, status: 0 } }]));
     const seen: string[] = [];
     const connection = r.grpcStream({ token: 1, cluster: 'authz', service: 's', method: 'm', initialMetadata: [] }, { initialMetadata: () => {}, message: (m) => seen.push(dec.decode(m)), trailingMetadata: () => {}, close: (s) => seen.push(`close ${s}`) });
     connection.send(new Uint8Array(1), false);
