@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +138,8 @@ function decodeEntry(entry: AuthEntry | undefined): Credentials | undefined {
 /** Runs `docker-credential-<helper> get` with the server on stdin. */
 export async function credentialsFromHelper(helper: string, server: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
   const program = `docker-credential-${helper}`;
+  // Loaded here: most pushes use no helper, and child_process costs a few ms of start-up.
+  const { spawn } = await import('node:child_process');
   const output = await new Promise<string | undefined>((resolve) => {
     let out = '';
     let child;

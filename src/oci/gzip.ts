@@ -1,4 +1,10 @@
-import { crc32, deflateRaw, deflateRawSync, gunzipSync, constants, type ZlibOptions } from 'node:zlib';
+import { createRequire } from 'node:module';
+import type { ZlibOptions } from 'node:zlib';
+
+type Zlib = typeof import('node:zlib');
+let loaded: Zlib | undefined;
+/** node:zlib on first use (a few ms to load): a push of a prepared layout, or a re-push from the image cache, compresses nothing. */
+const zlib = (): Zlib => (loaded ??= createRequire(import.meta.url)('node:zlib') as Zlib);
 
 /**
  * gzip with a fixed header (no name, mtime 0, OS "unknown"), so the same bytes always compress to
@@ -20,7 +26,7 @@ const window = 32 * 1024;
 export const gzipLevel = 1;
 
 function pieceOptions(data: Uint8Array, start: number, end: number, level: number): ZlibOptions {
-  const options: ZlibOptions = { level, memLevel: 8, strategy: constants.Z_DEFAULT_STRATEGY, finishFlush: end >= data.length ? constants.Z_FINISH : constants.Z_SYNC_FLUSH };
+  const options: ZlibOptions = { level, memLevel: 8, strategy: zlib().constants.Z_DEFAULT_STRATEGY, finishFlush: end >= data.length ? zlib().constants.Z_FINISH : zlib().constants.Z_SYNC_FLUSH };
   if (start > 0 && level > 0) options.dictionary = data.subarray(Math.max(0, start - window), start);
   return options;
 }
@@ -41,7 +47,7 @@ function wrap(data: Uint8Array, body: Uint8Array[]): Uint8Array {
     offset += b.length;
   }
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  view.setUint32(offset, crc32(data) >>> 0, true);
+  view.setUint32(offset, zlib().crc32(data) >>> 0, true);
   view.setUint32(offset + 4, data.length >>> 0, true);
   return out;
 }
@@ -50,7 +56,7 @@ export function gzipReproducible(data: Uint8Array): Uint8Array {
   const level = compressionLevel(data);
   return wrap(
     data,
-    pieces(data).map(([start, end]) => deflateRawSync(data.subarray(start, end), pieceOptions(data, start, end, level))),
+    pieces(data).map(([start, end]) => zlib().deflateRawSync(data.subarray(start, end), pieceOptions(data, start, end, level))),
   );
 }
 
@@ -61,7 +67,7 @@ export async function gzipReproducibleAsync(data: Uint8Array): Promise<Uint8Arra
     pieces(data).map(
       ([start, end]) =>
         new Promise<Uint8Array>((resolve, reject) =>
-          deflateRaw(data.subarray(start, end), pieceOptions(data, start, end, level), (error, out) => (error ? reject(error) : resolve(out))),
+          zlib().deflateRaw(data.subarray(start, end), pieceOptions(data, start, end, level), (error, out) => (error ? reject(error) : resolve(out))),
         ),
     ),
   );
@@ -76,7 +82,7 @@ export async function gzipReproducibleAsync(data: Uint8Array): Promise<Uint8Arra
 export function compressionLevel(data: Uint8Array): number {
   if (data.length < 256 * 1024) return gzipLevel;
   const sample = data.subarray(0, 256 * 1024);
-  return deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95 ? 0 : gzipLevel;
+  return zlib().deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95 ? 0 : gzipLevel;
 }
 
 export function isGzip(data: Uint8Array): boolean {
@@ -85,6 +91,6 @@ export function isGzip(data: Uint8Array): boolean {
 
 /** Gunzips with an output limit (a layer bomb must not eat the machine). */
 export function gunzip(data: Uint8Array, maxOutputLength = 512 * 1024 * 1024): Uint8Array {
-  const out = gunzipSync(data, { maxOutputLength });
+  const out = zlib().gunzipSync(data, { maxOutputLength });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
