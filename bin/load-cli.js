@@ -21,6 +21,19 @@ function cacheDir() {
   return path.join(base, 'istio-wasm', 'compile-cache');
 }
 
+/**
+ * Entries written more than a month ago go when new ones are written (after an install or a
+ * build), so rebuilds do not pile up; an entry still in use is written again on its next start.
+ */
+function prune(store) {
+  const before = Date.now() - 30 * 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(store)) {
+    const file = path.join(store, name);
+    const info = fs.statSync(file, { throwIfNoEntry: false });
+    if (info && info.mtimeMs < before) fs.rmSync(file, { force: true });
+  }
+}
+
 module.exports = function loadCli(dist, { sourceMaps }) {
   const entry = path.join(dist, 'cli.cjs');
   if (sourceMaps || process.env.NODE_DISABLE_COMPILE_CACHE) return require(entry);
@@ -39,6 +52,7 @@ module.exports = function loadCli(dist, { sourceMaps }) {
         fs.writeFileSync(temp, script.createCachedData());
         fs.renameSync(temp, file);
       }
+      prune(store);
     } catch {
       // no cache this time
     }
