@@ -319,7 +319,7 @@ export class HttpStream implements StreamContext {
   }
 
   #bypassed(): StepOutcome {
-    if (this.trace && !this.trace.plugin.note) this.trace.note('bypassed: the plugin is failed (FAIL_OPEN)');
+    if (this.trace && this.trace.noted === undefined) this.trace.note('bypassed: the plugin is failed (FAIL_OPEN)');
     return CONTINUE;
   }
 

@@ -196,33 +196,42 @@ export class PluginVm implements AbiHost {
    * VM failed and throws PluginTrap.
    */
   call(name: string, contextId: number, ...args: number[]): number {
-    if (this.#tracing) return this.#traced(name, contextId, args, () => this.#call(name, contextId, args));
-    return this.#call(name, contextId, args);
+    const sink = this.#tracing ? this.#sinkFor(name, contextId) : undefined;
+    if (!sink) return this.#call(name, contextId, args);
+    return this.#recorded(sink, name, contextId, 0, 0, args);
   }
 
-  /** Runs a callback with its trace (the stream's, or for a root callback the trace that caused it) recording. */
-  #traced(name: string, contextId: number, args: number[], run: () => number): number {
-    const sink = contextId === this.rootContextId ? this.#rootOwner : this.#streams.get(contextId)?.trace;
-    if (!sink || this.failure || !(name in this.#exports)) return run();
+  /**
+   * Runs a callback recording it into `sink`: callStream's (a, b), or call()'s `args` when given. No
+   * closure or argument array per callback: this runs several times per request.
+   */
+  #recorded(sink: StreamTrace, name: string, contextId: number, a: number, b: number, args: number[] | undefined): number {
     const previous = this.traceSink;
     this.traceSink = sink;
+    const cb = args ? sink.enter(name, contextId, 0, 0, contextId === args[0] ? args.slice(1) : args) : sink.enter(name, contextId, a, b);
+    let result: number | undefined;
+    try {
+      return (result = args ? this.#call(name, contextId, args) : this.#callStream(name, contextId, a, b));
+    } catch (error) {
+      sink.exit(cb, undefined, this.#memoryBytes(), error);
+      throw error;
+    } finally {
+      if (result !== undefined) sink.exit(cb, result, this.#memoryBytes());
+      this.traceSink = previous;
+    }
+  }
+
+  /** The trace a callback records into (the stream's, or for a root callback the trace that caused it), if any. */
+  #sinkFor(name: string, contextId: number): StreamTrace | undefined {
+    const sink = contextId === this.rootContextId ? this.#rootOwner : this.#streams.get(contextId)?.trace;
+    if (!sink || this.failure || !(name in this.#exports)) return undefined;
     if (!sink.names) {
       sink.names = this.#names ??= functionNames(this.#module.module);
       const bytes = this.#module.bytes;
       const imported = this.#module.imports.filter((i) => i.kind === 'function').length;
       sink.code = this.#code ??= bytes ? codeMap(bytes, imported) : undefined;
     }
-    const cb = sink.enter(name, contextId, contextId === args[0] ? args.slice(1) : args);
-    try {
-      const result = run();
-      sink.exit(cb, result, this.#memoryBytes());
-      return result;
-    } catch (error) {
-      sink.exit(cb, undefined, this.#memoryBytes(), error);
-      throw error;
-    } finally {
-      this.traceSink = previous;
-    }
+    return sink;
   }
 
   #memoryBytes(): number {
@@ -271,8 +280,9 @@ export class PluginVm implements AbiHost {
    * set it takes the general path.
    */
   callStream(name: string, contextId: number, a: number, b: number): number {
-    if (this.#tracing) return this.#traced(name, contextId, [a, b], () => this.#callStream(name, contextId, a, b));
-    return this.#callStream(name, contextId, a, b);
+    const sink = this.#tracing ? this.#sinkFor(name, contextId) : undefined;
+    if (!sink) return this.#callStream(name, contextId, a, b);
+    return this.#recorded(sink, name, contextId, a, b, undefined);
   }
 
   #callStream(name: string, contextId: number, a: number, b: number): number {

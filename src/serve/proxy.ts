@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { Chain, HeaderMap, localResponseMessage, type ChainOutcome, type DataOutcome, type ExchangeRecorder, type HttpStream, type LocalResponse, type MaybePromise, type Plugin } from '../host/index.js';
-import { tapResponse, tapUpstreamRequest } from './record-taps.js';
+import { endBody, rawHeaders, writeBody, writeHead, writeRawHead, writeTrailers } from './recorded-writes.js';
 
 /** Hop-by-hop headers a proxy never forwards (RFC 9110 7.6.1), plus host (it travels as :authority). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
@@ -59,16 +59,6 @@ function responseHeaderMap(res: http.IncomingMessage): HeaderMap {
   return map;
 }
 
-/** Headers as node:http's flat raw list [name, value, name, value, ...] (no per-name objects to build). */
-function rawHeaders(map: HeaderMap, skip?: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of map.pairs) {
-    if (k.charCodeAt(0) === 58 /* ':' */ || skip?.has(k)) continue;
-    out.push(k, v);
-  }
-  return out;
-}
-
 const lengthHeaders = new Set(['content-length', 'transfer-encoding']);
 
 function requestHasBody(req: http.IncomingMessage): boolean {
@@ -120,6 +110,8 @@ export function proxyHandler(options: ProxyOptions): (req: http.IncomingMessage,
   };
   return (req, res) => new Exchange(req, res, target).start();
 }
+
+const internalError = new TextEncoder().encode('internal proxy error\n');
 
 const isPromise = <T>(v: MaybePromise<T>): v is Promise<T> => v instanceof Promise;
 
@@ -203,8 +195,8 @@ class Exchange {
     const res = this.#res;
     this.#target.options.onError?.(`proxy error: ${error instanceof Error ? error.message : String(error)}`);
     if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('internal proxy error\n');
+      writeRawHead(res, 500, ['content-type', 'text/plain'], this.#rec);
+      endBody(res, 'response', internalError, this.#rec);
     } else res.destroy();
   };
 
@@ -215,7 +207,7 @@ class Exchange {
     this.#chain.finish();
     const plugins = this.#plugins;
     this.#streams.forEach((s, i) => plugins[i]?.noteStreamFailure(s));
-    this.#rec?.finish();
+    this.#rec?.end();
   }
 
   /** Who answered locally: the plugin at `by` in the chain, or the host. */
@@ -238,10 +230,8 @@ class Exchange {
     const rec = this.#target.options.traces?.begin(plugins);
     this.#rec = rec;
     const streams: HttpStream[] = [];
-    if (rec) {
-      tapResponse(this.#res, rec);
-      plugins.forEach((p, i) => streams.push(p.newStream(info, rec.streams[i])));
-    } else for (const p of plugins) streams.push(p.newStream(info));
+    if (rec) plugins.forEach((p, i) => streams.push(p.newStream(info, rec.streams[i])));
+    else for (const p of plugins) streams.push(p.newStream(info));
     this.#streams = streams;
     this.#chain = new Chain(streams);
     this.#res.on('close', () => {
@@ -256,7 +246,7 @@ class Exchange {
 
   #sendLocal(local: LocalResponse): void {
     const msg = localResponseMessage(local);
-    respond(msg.headers, msg.body, this.#chain, this.#res, this.#method, true).then(() => this.#finish(), this.#fail);
+    respond(msg.headers, msg.body, this.#chain, this.#res, this.#method, this.#rec).then(() => this.#finish(), this.#fail);
   }
 
   #afterRequestHeaders(h: ChainOutcome): void {
@@ -272,7 +262,7 @@ class Exchange {
     // an exact content-length when a plugin buffered and maybe rewrote the whole body).
     if (!this.#hasBody) {
       this.#upstreamReq = this.#open(new Uint8Array(0));
-      this.#upstreamReq.end();
+      endBody(this.#upstreamReq, 'upstreamRequest', undefined, this.#rec);
       this.#startRouteTimer();
       return;
     }
@@ -308,10 +298,7 @@ class Exchange {
     // poison the kept-alive connection for the next client's request. node:http throws
     // ERR_HTTP_CONTENT_LENGTH_MISMATCH on the write, and the request is destroyed with its socket.
     (r as http.ClientRequest & { strictContentLength: boolean }).strictContentLength = true; // node >= 18.10; not in @types/node 20
-    if (this.#rec) {
-      this.#rec.upstreamRequest(headers);
-      tapUpstreamRequest(r, this.#rec);
-    }
+    this.#rec?.upstreamRequest(headers);
     r.on('response', (answer: http.IncomingMessage) => this.#guard(() => this.#onAnswer(answer)));
     r.on('error', (error: NodeJS.ErrnoException) => this.#guard(() => this.#onAnswer(upstreamFailure(error.code === 'ECONNREFUSED' ? 'connection_failure' : 'connection_termination'))));
     return r;
@@ -327,7 +314,7 @@ class Exchange {
       if (d.kind === 'closed') return void req.socket.destroy();
       if (d.data.byteLength > 0) {
         this.#upstreamReq ??= this.#open(undefined);
-        this.#upstreamReq.write(d.data);
+        writeBody(this.#upstreamReq, 'upstreamRequest', d.data, this.#rec);
       }
     }
     if (req.rawTrailers.length > 0) {
@@ -339,21 +326,18 @@ class Exchange {
       if (t.kind === 'closed') return void req.socket.destroy();
       const held = chain.drainRequestBody();
       this.#upstreamReq ??= this.#open(undefined);
-      if (held.byteLength > 0) this.#upstreamReq.write(held);
+      if (held.byteLength > 0) writeBody(this.#upstreamReq, 'upstreamRequest', held, this.#rec);
       const pairs = trailerPairs(trailers);
-      if (pairs.length > 0) this.#upstreamReq.addTrailers(pairs);
-      this.#upstreamReq.end();
+      if (pairs.length > 0) writeTrailers(this.#upstreamReq, 'upstreamRequest', pairs, this.#rec);
+      endBody(this.#upstreamReq, 'upstreamRequest', undefined, this.#rec);
       this.#startRouteTimer();
       return;
     }
     const last = await chain.requestData(new Uint8Array(0), true);
     if (last.kind === 'local') return this.#onAnswer(last.response, last.by);
     if (last.kind === 'closed') return void req.socket.destroy();
-    if (this.#upstreamReq) this.#upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
-    else {
-      this.#upstreamReq = this.#open(last.data);
-      this.#upstreamReq.end(last.data.byteLength > 0 ? last.data : undefined);
-    }
+    this.#upstreamReq ??= this.#open(last.data);
+    endBody(this.#upstreamReq, 'upstreamRequest', last.data.byteLength > 0 ? last.data : undefined, this.#rec);
     this.#startRouteTimer();
   }
 
@@ -412,8 +396,8 @@ class Exchange {
       return this.#finish();
     }
     if (!hasResBody) {
-      writeHead(res, this.#resHeaders);
-      res.end();
+      writeHead(res, this.#resHeaders, this.#rec);
+      endBody(res, 'response', undefined, this.#rec);
       return this.#finish();
     }
     // Headers go downstream once the plugins continued them, as Envoy does; a plugin that rewrites the
@@ -450,8 +434,8 @@ class Exchange {
 
   #localReply(local: LocalResponse): void {
     const msg = localResponseMessage(local);
-    writeHead(this.#res, msg.headers);
-    this.#res.end(msg.body);
+    writeHead(this.#res, msg.headers, this.#rec);
+    endBody(this.#res, 'response', msg.body, this.#rec);
   }
 
   #onData(chunk: Buffer): void {
@@ -523,10 +507,10 @@ class Exchange {
     }
     if (d.data.byteLength > 0) {
       if (!this.#headWritten) {
-        writeHead(res, this.#resHeaders);
+        writeHead(res, this.#resHeaders, this.#rec);
         this.#headWritten = true;
       }
-      res.write(d.data);
+      writeBody(res, 'response', d.data, this.#rec);
     }
   }
 
@@ -574,9 +558,9 @@ class Exchange {
     if (!this.#headWritten) {
       // Everything was buffered: the length is known exactly.
       this.#resHeaders.replace('content-length', String(last.data.byteLength));
-      writeHead(res, this.#resHeaders);
+      writeHead(res, this.#resHeaders, this.#rec);
     }
-    res.end(last.data.byteLength > 0 ? last.data : undefined);
+    endBody(res, 'response', last.data.byteLength > 0 ? last.data : undefined, this.#rec);
     this.#finish();
   }
 
@@ -597,47 +581,40 @@ class Exchange {
       // Trailers need chunked framing: no content-length, even when everything was buffered.
       if (pairs.length > 0) this.#resHeaders.remove('content-length');
       else this.#resHeaders.replace('content-length', String(held.byteLength));
-      writeHead(res, this.#resHeaders);
+      writeHead(res, this.#resHeaders, this.#rec);
     }
-    if (held.byteLength > 0) res.write(held);
-    if (pairs.length > 0) res.addTrailers(pairs);
-    res.end();
+    if (held.byteLength > 0) writeBody(res, 'response', held, this.#rec);
+    if (pairs.length > 0) writeTrailers(res, 'response', pairs, this.#rec);
+    endBody(res, 'response', undefined, this.#rec);
     this.#finish();
   }
 }
 
-/** A response that did not come from the upstream (local reply) goes back through every plugin. */
-async function respond(headers: HeaderMap, body: Uint8Array, chain: Chain, res: http.ServerResponse, method: string, viaChain: boolean): Promise<void> {
-  if (viaChain) {
-    const hasBody = body.byteLength > 0 && method !== 'HEAD';
-    const o = await chain.responseHeaders(headers, !hasBody);
-    if (o.kind === 'local') {
-      const msg = localResponseMessage(o.response);
-      writeHead(res, msg.headers);
-      res.end(msg.body);
-      return;
-    }
-    if (o.kind === 'closed') {
-      res.destroy();
-      return;
-    }
-    if (hasBody) {
-      const d = await chain.responseData(body, true);
-      if (d.kind === 'continue') {
-        headers.replace('content-length', String(d.data.byteLength));
-        writeHead(res, headers);
-        res.end(d.data);
-        return;
-      }
-      res.destroy();
-      return;
-    }
+/** A local reply goes back through every plugin's response side, as Envoy's does. */
+async function respond(headers: HeaderMap, body: Uint8Array, chain: Chain, res: http.ServerResponse, method: string, rec: ExchangeRecorder | undefined): Promise<void> {
+  const hasBody = body.byteLength > 0 && method !== 'HEAD';
+  const o = await chain.responseHeaders(headers, !hasBody);
+  if (o.kind === 'local') {
+    const msg = localResponseMessage(o.response);
+    writeHead(res, msg.headers, rec);
+    endBody(res, 'response', msg.body, rec);
+    return;
   }
-  writeHead(res, headers);
-  res.end(method === 'HEAD' ? undefined : body);
-}
-
-function writeHead(res: http.ServerResponse, headers: HeaderMap): void {
-  const status = Number(headers.get(':status') ?? 200);
-  res.writeHead(Number.isInteger(status) && status >= 100 && status <= 999 ? status : 502, rawHeaders(headers));
+  if (o.kind === 'closed') {
+    res.destroy();
+    return;
+  }
+  if (hasBody) {
+    const d = await chain.responseData(body, true);
+    if (d.kind === 'continue') {
+      headers.replace('content-length', String(d.data.byteLength));
+      writeHead(res, headers, rec);
+      endBody(res, 'response', d.data, rec);
+      return;
+    }
+    res.destroy();
+    return;
+  }
+  writeHead(res, headers, rec);
+  endBody(res, 'response', method === 'HEAD' ? undefined : body, rec);
 }

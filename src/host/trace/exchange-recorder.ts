@@ -2,23 +2,54 @@ import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
 import type { LocalResponse } from '../contexts.js';
 import { BodyCapture } from './body.js';
-import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceConfiguration, type TraceExchange, type TracePairs } from './format.js';
+import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceBody, type TraceConfiguration, type TraceExchange, type TraceMessage, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
+
+const noBody: TraceBody = { size: 0 };
+
+/**
+ * One message of the exchange as recorded: raw, turned into the trace format only when the trace is
+ * read. Headers are a snapshot of the pairs, or node:http's flat [name, value, …] list as serve wrote
+ * it (then `flatStatus` is the status line, recorded as `:status`).
+ */
+class Side {
+  headers: TracePairs | readonly string[] = [];
+  flatStatus = -1;
+  status: number | undefined;
+  body: BodyCapture | undefined;
+  trailers: TracePairs | undefined;
+
+  addBody(chunk: Uint8Array, limit: number): void {
+    (this.body ??= new BodyCapture(limit)).add(chunk);
+  }
+
+  pairs(): TracePairs {
+    if (this.flatStatus < 0) return this.headers as TracePairs;
+    const flat = this.headers as readonly string[];
+    const out: TracePairs = [[':status', String(this.flatStatus)]];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string]);
+    return out;
+  }
+
+  message(): TraceMessage {
+    const m: TraceMessage = { headers: this.pairs(), body: this.body ? this.body.body() : noBody };
+    if (this.trailers) m.trailers = this.trailers;
+    return m;
+  }
+}
 
 /** A snapshot of headers: a shallow copy (HeaderMap never changes a pair array in place). */
 const copy = (map: HeaderMap | TracePairs): TracePairs => (Array.isArray(map) ? map : map.pairs).slice();
 
-interface Side {
-  headers: TracePairs;
-  body: BodyCapture;
-  trailers?: TracePairs;
-  status?: number;
-}
+/** The four messages of an exchange, as the recorder's methods name them. */
+export type ExchangeSide = 'request' | 'upstreamRequest' | 'upstreamResponse' | 'response';
 
 /**
  * Records one exchange as a driver (serve's proxy, the test API, replay) sees it from outside the
  * plugins — the request as sent, what went upstream, what came back, what the client got — and holds
- * one StreamTrace per plugin for what happened inside. finish() hands the TraceExchange to `onDone`.
+ * one StreamTrace per plugin for what happened inside. end() hands the recorder to `onDone`; the
+ * TraceExchange is built when first read (`trace`), so an exchange nobody looks at costs no more than
+ * its raw record.
  */
 export class ExchangeRecorder {
   readonly id: number;
@@ -26,78 +57,101 @@ export class ExchangeRecorder {
   readonly #origin = performance.now();
   readonly #startedAt = Date.now();
   readonly #limit: number;
-  readonly #onDone: ((trace: TraceExchange) => void) | undefined;
-  #request: Side | undefined;
-  #upstreamRequest: Side | undefined;
-  #upstreamResponse: Side | undefined;
-  #response: Side | undefined;
+  readonly #onDone: ((rec: ExchangeRecorder) => void) | undefined;
+  #sides: Record<ExchangeSide, Side | undefined> = { request: undefined, upstreamRequest: undefined, upstreamResponse: undefined, response: undefined };
   #local: TraceExchange['local'];
+  #durationMs = -1;
   #result: TraceExchange | undefined;
 
   /** `configuration`: what each plugin was configured with (Plugin.traceConfiguration), recorded per plugin. */
-  constructor(id: number, plugins: ReadonlyArray<{ name: string; rootId: string; configuration?: TraceConfiguration }>, options: { bodyLimit?: number; onDone?: (trace: TraceExchange) => void } = {}) {
+  constructor(id: number, plugins: ReadonlyArray<{ name: string; rootId: string; configuration?: TraceConfiguration | undefined }>, options: { bodyLimit?: number; onDone?: (rec: ExchangeRecorder) => void } = {}) {
     this.id = id;
     this.#limit = options.bodyLimit ?? EXCHANGE_BODY_LIMIT;
     this.#onDone = options.onDone;
     this.streams = plugins.map((p) => new StreamTrace(p.name, p.rootId, this.#origin, p.configuration));
   }
 
-  #side(headers: HeaderMap | TracePairs, status?: number): Side {
-    const side: Side = { headers: copy(headers), body: new BodyCapture(this.#limit) };
-    if (status !== undefined) side.status = status;
-    return side;
+  /** Starts a message: its headers (a snapshot) and, for responses, the status. */
+  #start(name: ExchangeSide, headers: HeaderMap | TracePairs, status?: number): void {
+    const side = new Side();
+    side.headers = copy(headers);
+    side.status = status;
+    this.#sides[name] = side;
+  }
+
+  /** A body chunk of a message already started (bounded: the first 64 KiB are kept, the size counted). */
+  body(name: ExchangeSide, chunk: Uint8Array): void {
+    this.#sides[name]?.addBody(chunk, this.#limit);
+  }
+
+  /** The trailers of a message already started. */
+  trailers(name: ExchangeSide, trailers: HeaderMap | TracePairs): void {
+    const side = this.#sides[name];
+    if (side) side.trailers = copy(trailers);
   }
 
   /** The request as the client sent it (call before the plugins see it: they change the map in place). */
   request(headers: HeaderMap | TracePairs): void {
-    this.#request = this.#side(headers);
+    this.#start('request', headers);
   }
 
   requestBody(chunk: Uint8Array): void {
-    this.#request?.body.add(chunk);
+    this.body('request', chunk);
   }
 
   requestTrailers(trailers: HeaderMap | TracePairs): void {
-    if (this.#request) this.#request.trailers = copy(trailers);
+    this.trailers('request', trailers);
   }
 
   /** The request as it leaves for the upstream, after every plugin's request side. */
   upstreamRequest(headers: HeaderMap | TracePairs): void {
-    this.#upstreamRequest = this.#side(headers);
+    this.#start('upstreamRequest', headers);
   }
 
   upstreamRequestBody(chunk: Uint8Array): void {
-    this.#upstreamRequest?.body.add(chunk);
+    this.body('upstreamRequest', chunk);
   }
 
   upstreamRequestTrailers(trailers: HeaderMap | TracePairs): void {
-    if (this.#upstreamRequest) this.#upstreamRequest.trailers = copy(trailers);
+    this.trailers('upstreamRequest', trailers);
   }
 
   /** The upstream's answer, before the plugins' response side. */
   upstreamResponse(status: number, headers: HeaderMap | TracePairs): void {
-    this.#upstreamResponse = this.#side(headers, status);
+    this.#start('upstreamResponse', headers, status);
   }
 
   upstreamResponseBody(chunk: Uint8Array): void {
-    this.#upstreamResponse?.body.add(chunk);
+    this.body('upstreamResponse', chunk);
   }
 
   upstreamResponseTrailers(trailers: HeaderMap | TracePairs): void {
-    if (this.#upstreamResponse) this.#upstreamResponse.trailers = copy(trailers);
+    this.trailers('upstreamResponse', trailers);
   }
 
   /** What the client receives. */
   response(status: number, headers: HeaderMap | TracePairs): void {
-    this.#response = this.#side(headers, status);
+    this.#start('response', headers, status);
+  }
+
+  /**
+   * What the client receives, as written to node:http: the status and the flat [name, value, …] list
+   * (kept as it is, not copied: the caller must not change it afterwards).
+   */
+  responseHead(status: number, flat: readonly string[]): void {
+    const side = new Side();
+    side.headers = flat;
+    side.flatStatus = status;
+    side.status = status;
+    this.#sides.response = side;
   }
 
   responseBody(chunk: Uint8Array): void {
-    this.#response?.body.add(chunk);
+    this.body('response', chunk);
   }
 
   responseTrailers(trailers: HeaderMap | TracePairs): void {
-    if (this.#response) this.#response.trailers = copy(trailers);
+    this.trailers('response', trailers);
   }
 
   /** A local reply: by a plugin (its name) or by the host ('host'). The first one counts. */
@@ -106,43 +160,57 @@ export class ExchangeRecorder {
   }
 
   get finished(): boolean {
-    return this.#result !== undefined;
+    return this.#durationMs >= 0;
   }
 
-  /** Ends the record (idempotent) and hands it over. */
-  finish(): TraceExchange {
-    if (this.#result) return this.#result;
+  /** Ends the record (idempotent) and hands it over, without building the trace. */
+  end(): void {
+    if (this.#durationMs >= 0) return;
+    this.#durationMs = Math.round((performance.now() - this.#origin) * 1000) / 1000;
     for (const s of this.streams) s.detach();
+    this.#onDone?.(this);
+  }
+
+  /** Ends the record (idempotent) and returns it. */
+  finish(): TraceExchange {
+    this.end();
+    return this.trace;
+  }
+
+  /** The record: complete once ended (built once, then the same object), else the exchange so far. */
+  get trace(): TraceExchange {
+    if (this.#result) return this.#result;
     const trace = this.#build();
-    this.#result = trace;
-    this.#onDone?.(trace);
+    if (this.#durationMs >= 0) this.#result = trace;
     return trace;
   }
 
   /** The record so far, without ending it (an exchange still under way). */
   snapshot(): TraceExchange {
-    return this.#result ?? this.#build();
+    return this.trace;
   }
 
   #build(): TraceExchange {
-    const message = (side: Side) => ({ headers: side.headers, body: side.body.body(), ...(side.trailers ? { trailers: side.trailers } : {}) });
-    const request = this.#request ?? this.#side([]);
-    const header = (name: string) => request.headers.find(([k]) => k === name)?.[1];
+    const sides = this.#sides;
+    const request = sides.request ?? new Side();
+    const headers = request.pairs();
+    const header = (name: string) => headers.find(([k]) => k === name)?.[1];
+    const response = sides.response;
     const trace: TraceExchange = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
       id: this.id,
       startedAt: new Date(this.#startedAt).toISOString(),
-      durationMs: Math.round((performance.now() - this.#origin) * 1000) / 1000,
+      durationMs: this.#durationMs >= 0 ? this.#durationMs : Math.round((performance.now() - this.#origin) * 1000) / 1000,
       method: header(':method') ?? 'GET',
       path: header(':path') ?? '/',
-      request: message(request),
-      answeredBy: this.#local ? this.#local.by : this.#response ? 'upstream' : 'reset',
+      request: request.message(),
+      answeredBy: this.#local ? this.#local.by : response ? 'upstream' : 'reset',
       plugins: this.streams.map((s) => s.plugin),
     };
-    if (this.#upstreamRequest) trace.upstreamRequest = message(this.#upstreamRequest);
-    if (this.#upstreamResponse) trace.upstreamResponse = { status: this.#upstreamResponse.status ?? 0, ...message(this.#upstreamResponse) };
-    if (this.#response) trace.response = { status: this.#response.status ?? 0, ...message(this.#response) };
+    if (sides.upstreamRequest) trace.upstreamRequest = sides.upstreamRequest.message();
+    if (sides.upstreamResponse) trace.upstreamResponse = { status: sides.upstreamResponse.status ?? 0, ...sides.upstreamResponse.message() };
+    if (response) trace.response = { status: response.status ?? 0, ...response.message() };
     if (this.#local) trace.local = this.#local;
     return trace;
   }

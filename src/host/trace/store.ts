@@ -12,7 +12,8 @@ import { summarize, type TraceConfiguration, type TraceExchange, type TraceSumma
 export class TraceStore {
   readonly capacity: number;
   readonly secrets: boolean;
-  #ring: Array<TraceExchange | undefined>;
+  /** Finished exchanges as recorded; each is turned into a TraceExchange only when read. */
+  #ring: Array<ExchangeRecorder | undefined>;
   #next = 0;
   #count = 0;
   #listeners = new Set<(summary: TraceSummary) => void>();
@@ -42,21 +43,22 @@ export class TraceStore {
 
   /** A recorder for the next exchange through `plugins`; it lands here when finished. */
   begin(plugins: ReadonlyArray<{ name: string; rootId: string; traceConfiguration?: TraceConfiguration }>): ExchangeRecorder {
-    return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId, configuration: p.traceConfiguration })), { onDone: (t) => this.add(t) });
+    return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId, configuration: p.traceConfiguration })), { onDone: this.#add });
   }
 
   #nextId = 0;
 
-  add(trace: TraceExchange): void {
+  /** A finished exchange: kept raw; built now only when the file or a page wants it. */
+  #add = (rec: ExchangeRecorder): void => {
     this.#count++;
-    this.#ring[this.#next] = trace;
-    this.#next = (this.#next + 1) % this.capacity;
-    if (this.#file && !this.#fileError) this.#file.write(`${JSON.stringify(this.output(trace))}\n`);
+    this.#ring[this.#next] = rec;
+    this.#next = this.#next + 1 === this.capacity ? 0 : this.#next + 1;
+    if (this.#file && !this.#fileError) this.#file.write(`${JSON.stringify(this.output(rec.trace))}\n`);
     if (this.#listeners.size > 0) {
-      const summary = summarize(trace);
+      const summary = summarize(rec.trace);
       for (const l of this.#listeners) l(summary);
     }
-  }
+  };
 
   /** The trace as it leaves the process (masked unless --trace-secrets). */
   output(trace: TraceExchange): TraceExchange {
@@ -67,14 +69,14 @@ export class TraceStore {
   list(): TraceExchange[] {
     const out: TraceExchange[] = [];
     for (let i = 0; i < this.capacity; i++) {
-      const t = this.#ring[(this.#next + i) % this.capacity];
-      if (t) out.push(t);
+      const rec = this.#ring[(this.#next + i) % this.capacity];
+      if (rec) out.push(rec.trace);
     }
     return out;
   }
 
   get(id: number): TraceExchange | undefined {
-    return this.#ring.find((t) => t?.id === id);
+    return this.#ring.find((rec) => rec?.id === id)?.trace;
   }
 
   /** Exchanges recorded since start (the ring keeps the last `capacity`). */

@@ -17,21 +17,33 @@ const statusNames: Record<number, string> = { 1: 'NOT_FOUND', 2: 'BAD_ARGUMENT',
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'critical'];
 const streamNames = ['request', 'response', 'downstream', 'upstream'];
 
-/** Builds the event of one host call from its arguments (read before the call) and memory after it. */
+/** Builds the fields of one host call's event from its arguments and memory after the call. */
 type Describe = (m: GuestMemory, status: number, ...args: number[]) => Omit<TraceHostCall, 'call' | 't'> | undefined;
 
-const safe = (f: () => string | undefined): string | undefined => {
+// No closures in these helpers: they run for every traced host call.
+const str = (m: GuestMemory, ptr: number | undefined, len: number | undefined): string => {
   try {
-    return f();
+    return m.readString(ptr as number, len as number);
+  } catch {
+    return '';
+  }
+};
+/** The cluster a gRPC call names (its serialized GrpcService), as the host resolves it. */
+const grpcCluster = (m: GuestMemory, ptr: number | undefined, len: number | undefined): string => {
+  try {
+    return grpcServiceCluster(m.view(ptr as number, len as number));
+  } catch {
+    return '';
+  }
+};
+/** A value the host handed over through (ptr_out, len_out). */
+const out = (m: GuestMemory, ptrOut: number | undefined, lenOut: number | undefined): string | undefined => {
+  try {
+    return m.readString(m.u32(ptrOut as number), m.u32(lenOut as number));
   } catch {
     return undefined;
   }
 };
-const str = (m: GuestMemory, ptr: number | undefined, len: number | undefined) => safe(() => m.readString(ptr as number, len as number)) ?? '';
-/** A value the host handed over through (ptr_out, len_out). */
-/** The cluster a gRPC call names (its serialized GrpcService), as the host resolves it. */
-const grpcCluster = (m: GuestMemory, ptr: number | undefined, len: number | undefined) => safe(() => grpcServiceCluster(m.view(ptr as number, len as number))) ?? '';
-const out = (m: GuestMemory, ptrOut: number | undefined, lenOut: number | undefined) => safe(() => m.readString(m.u32(ptrOut as number), m.u32(lenOut as number)));
 const outBytes = (m: GuestMemory, ptrOut: number | undefined, lenOut: number | undefined) => {
   try {
     const len = m.u32(lenOut as number);
@@ -50,6 +62,13 @@ const bytesAt = (m: GuestMemory, ptr: number | undefined, len: number | undefine
 const pairsAt = (m: GuestMemory, ptr: number | undefined, len: number | undefined) => {
   try {
     return deserializePairs(m.view(ptr as number, len as number)).map(([k, v]): [string, string] => [k.toLowerCase(), v]);
+  } catch {
+    return undefined;
+  }
+};
+const tokenAt = (m: GuestMemory, ptr: number | undefined): string | undefined => {
+  try {
+    return String(m.u32(ptr as number));
   } catch {
     return undefined;
   }
@@ -80,7 +99,7 @@ const describers: Record<string, Describe> = {
   proxy_continue_response: () => ({}),
   proxy_close_stream: (_m, _s, type) => ({ stream: streamNames[type as number] ?? type }),
   proxy_send_local_response: (m, _s, status, dp, dl, bp, bl, hp, hl, grpc) => ({ responseStatus: status, details: str(m, dp, dl), pairs: pairsAt(m, hp, hl), body: bytesAt(m, bp, bl), grpcStatus: grpc }),
-  proxy_http_call: (m, s, up, ul, _2, _3, _4, bl, _6, _7, timeout, tokenOut) => ({ cluster: str(m, up, ul), bodySize: bl, timeoutMs: timeout, ...(s === 0 ? { token: safe(() => String(m.u32(tokenOut as number))) } : {}) }),
+  proxy_http_call: (m, s, up, ul, _2, _3, _4, bl, _6, _7, timeout, tokenOut) => ({ cluster: str(m, up, ul), bodySize: bl, timeoutMs: timeout, ...(s === 0 ? { token: tokenAt(m, tokenOut) } : {}) }),
   proxy_grpc_call: (m, _s, sp, sl, np, nl, mp, ml, _6, _7, _8, bl) => ({ cluster: grpcCluster(m, sp, sl), service: str(m, np, nl), method: str(m, mp, ml), messageSize: bl }),
   proxy_grpc_stream: (m, _s, sp, sl, np, nl, mp, ml) => ({ cluster: grpcCluster(m, sp, sl), service: str(m, np, nl), method: str(m, mp, ml) }),
   proxy_grpc_send: (m, _s, token, p, l, eos) => ({ token, size: l, preview: bytesAt(m, p, l), endOfStream: eos !== 0 }),
@@ -125,13 +144,8 @@ export function traceImports(fns: Record<string, (...args: never[]) => number>, 
       const sink = target.traceSink;
       if (sink) {
         // The metric calls take i64 arguments (BigInt): they are recorded as they came.
-        const event = describe(target.mem, status, a, b, c, d, e, f, g, h, i, j, k, l) as TraceHostCall | undefined;
-        if (event) {
-          event.call = name;
-          event.t = sink.now();
-          if (status !== 0 && typeof status === 'number') event.status = statusNames[status] ?? String(status);
-          sink.call(event);
-        }
+        const fields = describe(target.mem, status, a, b, c, d, e, f, g, h, i, j, k, l);
+        if (fields) sink.call(name, status !== 0 && typeof status === 'number' ? (statusNames[status] ?? String(status)) : undefined, fields);
       }
       return status;
     }) as (...args: never[]) => number;
