@@ -7,7 +7,7 @@ import { makeTempDir } from '../helpers/tmp.js';
 // bin/load-cli.js: the CLI's chunks compiled from V8's code cache under XDG_CACHE_HOME. On Node
 // 22.1 and later Node keeps that cache itself (its own layout), so the entries are looked at only
 // where this package writes them.
-const ownCache = typeof (await import('node:module')).default.enableCompileCache !== 'function';
+const ownCache = !('enableCompileCache' in (await import('node:module')).default);
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 beforeAll(async () => {
   tmp = await makeTempDir('ciw-compile-cache-');
