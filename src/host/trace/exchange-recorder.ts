@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
 import type { LocalResponse } from '../contexts.js';
 import { BodyCapture } from './body.js';
+import { noHeaders, pairsOf, snapshotHeaders, type HeaderSnapshot } from './header-snapshot.js';
 import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceBody, type TraceConfiguration, type TraceExchange, type TraceMessage, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
 
@@ -9,37 +10,32 @@ const noBody: TraceBody = { size: 0 };
 
 /**
  * One message of the exchange as recorded: raw, turned into the trace format only when the trace is
- * read. Headers are a snapshot of the pairs, or node:http's flat [name, value, …] list as serve wrote
- * it (then `flatStatus` is the status line, recorded as `:status`).
+ * read. `headers` is a flat snapshot; for serve's response it is the list serve wrote, and
+ * `statusHeader` the `:status` it stands for.
  */
 class Side {
-  headers: TracePairs | readonly string[] = [];
-  flatStatus = -1;
-  status: number | undefined;
-  body: BodyCapture | undefined;
-  trailers: TracePairs | undefined;
+  readonly headers: HeaderSnapshot;
+  readonly status: number | undefined;
+  readonly statusHeader: boolean;
+  body: BodyCapture | undefined = undefined;
+  trailers: HeaderSnapshot | undefined = undefined;
+
+  constructor(headers: HeaderSnapshot, status: number | undefined, statusHeader: boolean) {
+    this.headers = headers;
+    this.status = status;
+    this.statusHeader = statusHeader;
+  }
 
   addBody(chunk: Uint8Array, limit: number): void {
     (this.body ??= new BodyCapture(limit)).add(chunk);
   }
 
-  pairs(): TracePairs {
-    if (this.flatStatus < 0) return this.headers as TracePairs;
-    const flat = this.headers as readonly string[];
-    const out: TracePairs = [[':status', String(this.flatStatus)]];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string]);
-    return out;
-  }
-
   message(): TraceMessage {
-    const m: TraceMessage = { headers: this.pairs(), body: this.body ? this.body.body() : noBody };
-    if (this.trailers) m.trailers = this.trailers;
+    const m: TraceMessage = { headers: pairsOf(this.headers, this.statusHeader ? [':status', String(this.status)] : undefined), body: this.body ? this.body.body() : noBody };
+    if (this.trailers) m.trailers = pairsOf(this.trailers);
     return m;
   }
 }
-
-/** A snapshot of headers: a shallow copy (HeaderMap never changes a pair array in place). */
-const copy = (map: HeaderMap | TracePairs): TracePairs => (Array.isArray(map) ? map : map.pairs).slice();
 
 /** The four messages of an exchange, as the recorder's methods name them. */
 export type ExchangeSide = 'request' | 'upstreamRequest' | 'upstreamResponse' | 'response';
@@ -73,10 +69,7 @@ export class ExchangeRecorder {
 
   /** Starts a message: its headers (a snapshot) and, for responses, the status. */
   #start(name: ExchangeSide, headers: HeaderMap | TracePairs, status?: number): void {
-    const side = new Side();
-    side.headers = copy(headers);
-    side.status = status;
-    this.#sides[name] = side;
+    this.#sides[name] = new Side(snapshotHeaders(headers), status, false);
   }
 
   /** A body chunk of a message already started (bounded: the first 64 KiB are kept, the size counted). */
@@ -87,7 +80,7 @@ export class ExchangeRecorder {
   /** The trailers of a message already started. */
   trailers(name: ExchangeSide, trailers: HeaderMap | TracePairs): void {
     const side = this.#sides[name];
-    if (side) side.trailers = copy(trailers);
+    if (side) side.trailers = snapshotHeaders(trailers);
   }
 
   /** The request as the client sent it (call before the plugins see it: they change the map in place). */
@@ -139,11 +132,7 @@ export class ExchangeRecorder {
    * (kept as it is, not copied: the caller must not change it afterwards).
    */
   responseHead(status: number, flat: readonly string[]): void {
-    const side = new Side();
-    side.headers = flat;
-    side.flatStatus = status;
-    side.status = status;
-    this.#sides.response = side;
+    this.#sides.response = new Side(flat, status, true);
   }
 
   responseBody(chunk: Uint8Array): void {
@@ -192,9 +181,11 @@ export class ExchangeRecorder {
 
   #build(): TraceExchange {
     const sides = this.#sides;
-    const request = sides.request ?? new Side();
-    const headers = request.pairs();
-    const header = (name: string) => headers.find(([k]) => k === name)?.[1];
+    const request = sides.request ?? new Side(noHeaders, undefined, false);
+    const header = (name: string) => {
+      for (let i = 0; i + 1 < request.headers.length; i += 2) if (request.headers[i] === name) return request.headers[i + 1];
+      return undefined;
+    };
     const response = sides.response;
     const trace: TraceExchange = {
       format: TRACE_FORMAT,

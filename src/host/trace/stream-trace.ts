@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
-import { EVENT_LIMIT, type TraceCallback, type TraceCallout, type TraceConfiguration, type TraceGrpcEvent, type TraceHostCall, type TracePairs, type TracePlugin, type TraceTrap } from './format.js';
+import { EVENT_LIMIT, type TraceCallback, type TraceCallout, type TraceConfiguration, type TraceGrpcEvent, type TraceHostCall, type TracePlugin, type TraceTrap } from './format.js';
 import { wasmFrames, type CodeMap } from './wasm-stack.js';
+import { pairsOf, sameHeaders, snapshotHeaders, type HeaderSnapshot } from './header-snapshot.js';
 
 /** The maps of a stream a callback is about (implemented by HttpStream). */
 export interface TracedMaps {
@@ -20,21 +21,6 @@ const streamCallbacks: Record<string, keyof Omit<TracedMaps, 'id'>> = {
 };
 const actionCallbacks = new Set(['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_request_trailers', 'proxy_on_response_headers', 'proxy_on_response_body', 'proxy_on_response_trailers']);
 
-/** The map as it is now: a shallow copy (HeaderMap never changes a pair array in place). */
-function snapshot(map: HeaderMap | undefined): TracePairs {
-  return map ? map.pairs.slice() : [];
-}
-
-function samePairs(a: TracePairs, map: HeaderMap | undefined): boolean {
-  const b = map?.pairs ?? [];
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as [string, string];
-    const y = b[i] as [string, string];
-    if (x !== y && (x[0] !== y[0] || x[1] !== y[1])) return false;
-  }
-  return true;
-}
 
 /** Milliseconds with microsecond precision, as the format writes times. */
 const ms = (us: number) => us / 1000;
@@ -73,8 +59,8 @@ export class CallbackRecord {
   durationUs = 0;
   memoryPages = 0;
   result: number | undefined = undefined;
-  before: TracePairs | undefined = undefined;
-  after: TracePairs | undefined = undefined;
+  before: HeaderSnapshot | undefined = undefined;
+  after: HeaderSnapshot | undefined = undefined;
   calls: HostCallRecord[] | undefined = undefined;
   trap: TraceTrap | undefined = undefined;
 
@@ -90,8 +76,8 @@ export class CallbackRecord {
   toTrace(): TraceCallback {
     const cb: TraceCallback = { callback: this.callback, contextId: this.contextId, args: this.args ?? [this.a, this.b], t: ms(this.us), ms: ms(this.durationUs), memoryPages: this.memoryPages, calls: this.calls ? this.calls.map((c) => c.event()) : [] };
     if (this.result !== undefined) cb.result = actionCallbacks.has(this.callback) ? (this.result === 1 ? 'pause' : this.result === 0 ? 'continue' : this.result) : this.result;
-    if (this.before) cb.before = this.before;
-    if (this.after) cb.after = this.after;
+    if (this.before) cb.before = pairsOf(this.before);
+    if (this.after) cb.after = pairsOf(this.after);
     if (this.trap) cb.trap = this.trap;
     return cb;
   }
@@ -173,7 +159,7 @@ export class StreamTrace {
     if (contextId !== 1 && this.#contextId === 0) this.#contextId = contextId;
     const cb = new CallbackRecord(callback, contextId, a, b, args, this.#us());
     const field = streamCallbacks[callback];
-    if (field !== undefined && this.#maps) cb.before = snapshot(this.#maps[field]);
+    if (field !== undefined && this.#maps) cb.before = snapshotHeaders(this.#maps[field]);
     this.#callbacks.push(cb);
     this.#current = cb;
     return cb;
@@ -186,7 +172,7 @@ export class StreamTrace {
     cb.memoryPages = memoryBytes / 65536;
     cb.result = result;
     const field = streamCallbacks[cb.callback];
-    if (field !== undefined && cb.before && this.#maps && !samePairs(cb.before, this.#maps[field])) cb.after = snapshot(this.#maps[field]);
+    if (field !== undefined && cb.before && this.#maps && !sameHeaders(cb.before, this.#maps[field])) cb.after = snapshotHeaders(this.#maps[field]);
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
       cb.trap = { callback: cb.callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
