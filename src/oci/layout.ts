@@ -4,6 +4,7 @@ import { CliError, messageOf } from '../errors.js';
 import { imageBlobs, type Blob, type BuiltImage } from './image.js';
 import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { createTar, readTar, type TarEntry } from './tar.js';
+import { readBytes } from '../util/read-bytes.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 
 /**
@@ -84,7 +85,7 @@ export async function openLayout(input: string): Promise<LayoutReader> {
       readBlob: async (digest) => {
         const [algorithm, hex] = digest.split(':');
         try {
-          return new Uint8Array(await readFile(path.join(input, 'blobs', algorithm ?? 'sha256', hex ?? '')));
+          return readBytes(path.join(input, 'blobs', algorithm ?? 'sha256', hex ?? ''));
         } catch {
           throw new CliError('LAYOUT_INVALID', `blob ${digest} is missing from the layout ${input}`);
         }
@@ -93,7 +94,7 @@ export async function openLayout(input: string): Promise<LayoutReader> {
   }
   const files = new Map<string, Uint8Array>();
   try {
-    for (const entry of readTar(new Uint8Array(await readFile(input)))) {
+    for (const entry of readTar(readBytes(input))) {
       if (entry.type === 'file') files.set(entry.name.replace(/^\.\//, ''), entry.data);
     }
   } catch (error) {

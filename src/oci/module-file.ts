@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readBytes } from '../util/read-bytes.js';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import type { Project } from '../project/load.js';
@@ -11,10 +11,7 @@ export async function readModuleFile(flag: string | undefined, project: Project 
     throw new CliError('NO_MODULE', 'no module given and no istio-wasm.yaml here', { hint: 'pass --wasm path/to/plugin.wasm, or run inside a project' });
   }
   try {
-    // One read of the whole file (the promise API reads in 512 KiB steps through the thread pool),
-    // and a view of its bytes, not a copy: a module can be tens of MiB.
-    const data = readFileSync(file);
-    return { file, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return { file, bytes: readBytes(file) };
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new CliError(missing ? 'MODULE_NOT_FOUND' : 'MODULE_UNREADABLE', missing ? `module ${file} does not exist` : `cannot read ${file}: ${messageOf(error)}`, {
