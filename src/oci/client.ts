@@ -418,20 +418,24 @@ export class RegistryClient {
   /**
    * Uploads one blob. A blob with `mismatch` has bytes not yet checked against its digest (read
    * from a layout): they are hashed while they are sent, and `mismatch()` is thrown before the last
-   * piece goes out if they differ, so the registry never receives the blob whole.
+   * piece goes out if they differ, so the registry never receives the blob whole. The blob may
+   * still be on its way (being read from disk): the upload session is opened meanwhile.
    */
-  async uploadBlob(repository: string, blob: UploadBlob, onProgress?: (event: ProgressEvent) => void): Promise<void> {
-    const { digest } = blob.descriptor;
-    const data = blob.data;
+  async uploadBlob(repository: string, descriptor: Descriptor, source: UploadBlob | Promise<UploadBlob>, onProgress?: (event: ProgressEvent) => void): Promise<void> {
+    const pending = Promise.resolve(source);
+    pending.catch(() => {}); // awaited below, once the session is open
+    const { digest } = descriptor;
     const short = digest.slice(0, 19);
     const monolithicLimit = this.options.monolithicLimit ?? 64 * 1024 * 1024;
-    // Sent in several requests, a blob is checked whole first.
-    if (blob.mismatch && data.length > monolithicLimit) digestCheck(digest, blob.mismatch)(data, true);
     const start = await this.request({ method: 'POST', url: this.url(`${repository}/blobs/uploads/`), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [202] });
     await start.body?.cancel();
     let location = this.locationOf(start, `upload of ${short}`);
     this.openUploads.add(location);
     try {
+      const blob = await pending;
+      const data = blob.data;
+      // Sent in several requests, a blob is checked whole first.
+      if (blob.mismatch && data.length > monolithicLimit) digestCheck(digest, blob.mismatch)(data, true);
       if (data.length > monolithicLimit) {
         const chunkSize = Math.max(1, this.options.chunkSize ?? 16 * 1024 * 1024);
         let offset = 0;

@@ -4,7 +4,7 @@ import { CliError, messageOf } from '../errors.js';
 import { imageBlobs, type Blob, type BuiltImage } from './image.js';
 import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { createTar, readTar, type TarEntry } from './tar.js';
-import { readBytes } from '../util/read-bytes.js';
+import { readBytes, readBytesAsync } from '../util/read-bytes.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 
 /**
@@ -85,7 +85,7 @@ export async function openLayout(input: string): Promise<LayoutReader> {
       readBlob: async (digest) => {
         const [algorithm, hex] = digest.split(':');
         try {
-          return readBytes(path.join(input, 'blobs', algorithm ?? 'sha256', hex ?? ''));
+          return await readBytesAsync(path.join(input, 'blobs', algorithm ?? 'sha256', hex ?? ''));
         } catch {
           throw new CliError('LAYOUT_INVALID', `blob ${digest} is missing from the layout ${input}`);
         }

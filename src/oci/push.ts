@@ -109,9 +109,12 @@ async function sendImage(
           options.onProgress?.({ phase: 'mount', digest, sent: size, total: size });
           return;
         }
-        const blob = await blobOfDigest(digest);
-        if (!blob) throw new Error(`internal: blob ${digest} not built`);
-        await client.uploadBlob(ref.repository, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }));
+        // Read (or built) while the upload session opens.
+        const blob = blobOfDigest(digest).then((b) => {
+          if (!b) throw new Error(`internal: blob ${digest} not built`);
+          return b;
+        });
+        await client.uploadBlob(ref.repository, descriptor, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }));
         uploaded++;
         bytesUploaded += size;
       }),
