@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import type { RenderedFile } from './render.js';
@@ -26,14 +26,14 @@ export interface Placement {
   commit(): Promise<void>;
 }
 
-async function createdParents(dir: string): Promise<string[]> {
+function createdParents(dir: string): string[] {
   const created: string[] = [];
   let current = dir;
   while (!existsSync(current)) {
     created.unshift(current);
     current = path.dirname(current);
   }
-  for (const d of created) await mkdir(d);
+  for (const d of created) mkdirSync(d);
   return created;
 }
 
@@ -63,8 +63,9 @@ function writeStaged(staging: string, files: RenderedFile[]): void {
  */
 export async function placeFiles(target: string, files: RenderedFile[], targetExists: boolean): Promise<Placement> {
   const parent = path.dirname(target);
-  const madeParents = await createdParents(parent);
-  const staging = await mkdtemp(path.join(parent, `.${path.basename(target)}-create-istio-wasm-`));
+  // Synchronous, as the writes are: each call through the thread pool costs a wake-up (more on a busy machine).
+  const madeParents = createdParents(parent);
+  const staging = mkdtempSync(path.join(parent, `.${path.basename(target)}-create-istio-wasm-`));
   try {
     writeStaged(staging, files);
   } catch (error) {
@@ -74,7 +75,7 @@ export async function placeFiles(target: string, files: RenderedFile[], targetEx
   }
 
   if (!targetExists) {
-    await rename(staging, target);
+    renameSync(staging, target);
     return {
       rollback: async () => {
         await rm(target, { recursive: true, force: true });
@@ -97,7 +98,7 @@ export async function placeFiles(target: string, files: RenderedFile[], targetEx
   try {
     for (const file of files) {
       const dest = path.join(target, file.path);
-      const dirs = await createdParents(path.dirname(dest));
+      const dirs = createdParents(path.dirname(dest));
       createdDirs.push(...dirs);
       if (existsSync(dest)) {
         await mkdir(path.dirname(path.join(backup, file.path)), { recursive: true });
