@@ -1,3 +1,4 @@
+import { latin1Slice } from '../memory.js';
 import type { TraceBody } from './format.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -32,9 +33,6 @@ export function traceBodyBytes(body: TraceBody | undefined): Uint8Array {
   if (body.base64 !== undefined) return new Uint8Array(Buffer.from(body.base64, 'base64'));
   return new Uint8Array(0);
 }
-
-/** Buffer's latin1 decoding, for any Uint8Array (one character per byte). */
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /**
  * Collects a streamed body up to `limit` bytes; counts the rest. The kept bytes are held as a one-byte

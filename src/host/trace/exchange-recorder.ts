@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
 import type { LocalResponse } from '../contexts.js';
 import { BodyCapture } from './body.js';
-import { noHeaders, pairsOf, snapshotHeaders, type HeaderSnapshot } from './header-snapshot.js';
+import { HeaderSnapshots, noHeaders, pairsOf, type HeaderSnapshot } from './header-snapshot.js';
 import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceBody, type TraceConfiguration, type TraceExchange, type TraceMessage, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
 
@@ -56,6 +56,7 @@ export class ExchangeRecorder {
   readonly #onDone: ((rec: ExchangeRecorder) => void) | undefined;
   #sides: Record<ExchangeSide, Side | undefined> = { request: undefined, upstreamRequest: undefined, upstreamResponse: undefined, response: undefined };
   #local: TraceExchange['local'];
+  readonly #snapshots = new HeaderSnapshots();
   #durationMs = -1;
   #result: TraceExchange | undefined;
 
@@ -64,12 +65,12 @@ export class ExchangeRecorder {
     this.id = id;
     this.#limit = options.bodyLimit ?? EXCHANGE_BODY_LIMIT;
     this.#onDone = options.onDone;
-    this.streams = plugins.map((p) => new StreamTrace(p.name, p.rootId, this.#origin, p.configuration));
+    this.streams = plugins.map((p) => new StreamTrace(p.name, p.rootId, this.#origin, p.configuration, this.#snapshots));
   }
 
   /** Starts a message: its headers (a snapshot) and, for responses, the status. */
   #start(name: ExchangeSide, headers: HeaderMap | TracePairs, status?: number): void {
-    this.#sides[name] = new Side(snapshotHeaders(headers), status, false);
+    this.#sides[name] = new Side(this.#snapshots.take(headers), status, false);
   }
 
   /** A body chunk of a message already started (bounded: the first 64 KiB are kept, the size counted). */
@@ -80,7 +81,7 @@ export class ExchangeRecorder {
   /** The trailers of a message already started. */
   trailers(name: ExchangeSide, trailers: HeaderMap | TracePairs): void {
     const side = this.#sides[name];
-    if (side) side.trailers = snapshotHeaders(trailers);
+    if (side) side.trailers = this.#snapshots.take(trailers);
   }
 
   /** The request as the client sent it (call before the plugins see it: they change the map in place). */
@@ -157,6 +158,7 @@ export class ExchangeRecorder {
     if (this.#durationMs >= 0) return;
     this.#durationMs = Math.round((performance.now() - this.#origin) * 1000) / 1000;
     for (const s of this.streams) s.detach();
+    this.#snapshots.forget();
     this.#onDone?.(this);
   }
 

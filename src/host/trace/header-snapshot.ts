@@ -24,14 +24,37 @@ export function snapshotHeaders(map: HeaderMap | TracePairs | undefined): Header
 }
 
 /** True when `map` still holds exactly what `snapshot` recorded. */
-export function sameHeaders(snapshot: HeaderSnapshot, map: HeaderMap | undefined): boolean {
-  const pairs = map ? map.pairs : [];
+export function sameHeaders(snapshot: HeaderSnapshot, map: HeaderMap | TracePairs | undefined): boolean {
+  const pairs = map ? (Array.isArray(map) ? map : map.pairs) : [];
   if (snapshot.length !== pairs.length * 2) return false;
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i] as [string, string];
     if (p[0] !== snapshot[2 * i] || p[1] !== snapshot[2 * i + 1]) return false;
   }
   return true;
+}
+
+/**
+ * Snapshots of one exchange's maps, sharing one while the map is unchanged: the request as the client
+ * sent it is the first plugin's `before`, its `after` what went upstream, and so on, kept once.
+ */
+export class HeaderSnapshots {
+  #map: HeaderMap | TracePairs | undefined;
+  #last: HeaderSnapshot = noHeaders;
+
+  take(map: HeaderMap | TracePairs | undefined): HeaderSnapshot {
+    if (map !== undefined && map === this.#map && sameHeaders(this.#last, map)) return this.#last;
+    const snapshot = snapshotHeaders(map);
+    this.#map = map;
+    this.#last = snapshot;
+    return snapshot;
+  }
+
+  /** The exchange is over: the live map is not kept alive. */
+  forget(): void {
+    this.#map = undefined;
+    this.#last = noHeaders;
+  }
 }
 
 /** The format's [name, value] pairs, after `first` when given (serve's `:status`). */

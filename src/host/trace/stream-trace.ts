@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { HeaderMap } from '../header-map.js';
 import { EVENT_LIMIT, type TraceCallback, type TraceCallout, type TraceConfiguration, type TraceGrpcEvent, type TraceHostCall, type TracePlugin, type TraceTrap } from './format.js';
 import { wasmFrames, type CodeMap } from './wasm-stack.js';
-import { pairsOf, sameHeaders, snapshotHeaders, type HeaderSnapshot } from './header-snapshot.js';
+import { HeaderSnapshots, pairsOf, sameHeaders, type HeaderSnapshot } from './header-snapshot.js';
 
 /** The maps of a stream a callback is about (implemented by HttpStream). */
 export interface TracedMaps {
@@ -109,10 +109,13 @@ export class StreamTrace {
   #note: string | undefined;
   #callouts: TraceCallout[] | undefined;
   #pending: Map<number, TraceCallout> | undefined;
+  readonly #snapshots: HeaderSnapshots;
   #ended = false;
   #built: TracePlugin | undefined;
 
-  constructor(name: string, rootId: string, origin = performance.now(), configuration?: TraceConfiguration) {
+  /** `snapshots`: shared with the exchange's other traces, so an unchanged map is kept once. */
+  constructor(name: string, rootId: string, origin = performance.now(), configuration?: TraceConfiguration, snapshots = new HeaderSnapshots()) {
+    this.#snapshots = snapshots;
     this.name = name;
     this.rootId = rootId;
     this.origin = origin;
@@ -159,7 +162,7 @@ export class StreamTrace {
     if (contextId !== 1 && this.#contextId === 0) this.#contextId = contextId;
     const cb = new CallbackRecord(callback, contextId, a, b, args, this.#us());
     const field = streamCallbacks[callback];
-    if (field !== undefined && this.#maps) cb.before = snapshotHeaders(this.#maps[field]);
+    if (field !== undefined && this.#maps) cb.before = this.#snapshots.take(this.#maps[field]);
     this.#callbacks.push(cb);
     this.#current = cb;
     return cb;
@@ -172,7 +175,7 @@ export class StreamTrace {
     cb.memoryPages = memoryBytes / 65536;
     cb.result = result;
     const field = streamCallbacks[cb.callback];
-    if (field !== undefined && cb.before && this.#maps && !sameHeaders(cb.before, this.#maps[field])) cb.after = snapshotHeaders(this.#maps[field]);
+    if (field !== undefined && cb.before && this.#maps && !sameHeaders(cb.before, this.#maps[field])) cb.after = this.#snapshots.take(this.#maps[field]);
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
       cb.trap = { callback: cb.callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
