@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
@@ -77,7 +77,9 @@ export function authFileLookupOrder(options: AuthFileOptions = {}): AuthFileLoca
 async function readAuthFile(file: string): Promise<AuthFileContent | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Synchronous: a small file, read before the first request (the promise API would load
+    // fs/promises and wait on the thread pool, a few ms of every push).
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }

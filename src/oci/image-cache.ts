@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipLevel, pieceSize } from './gzip.js';
@@ -34,7 +34,8 @@ export function cacheKey(wasmSha256: string, options: Record<string, unknown>): 
 
 export async function readCachedImage(key: string): Promise<CachedImage | undefined> {
   try {
-    const value = JSON.parse(await readFile(path.join(cacheDir(), `${key}.json`), 'utf8')) as { manifest: string; config: string };
+    // Synchronous, as the auth files are: a small file read before the first request.
+    const value = JSON.parse(readFileSync(path.join(cacheDir(), `${key}.json`), 'utf8')) as { manifest: string; config: string };
     return { manifest: new Uint8Array(Buffer.from(value.manifest, 'base64')), config: new Uint8Array(Buffer.from(value.config, 'base64')) };
   } catch {
     return undefined;

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, messageOf } from '../errors.js';
 import { imageBlobs, type Blob, type BuiltImage } from './image.js';
@@ -34,7 +35,7 @@ function layoutFiles(image: BuiltImage, tag: string, existing?: LayoutIndex): Ar
 
 async function readExistingIndex(dir: string): Promise<LayoutIndex | undefined> {
   try {
-    const index = JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as LayoutIndex;
+    const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as LayoutIndex;
     return Array.isArray(index.manifests) ? index : undefined;
   } catch {
     return undefined;
@@ -74,7 +75,13 @@ export interface LayoutReader {
 }
 
 export async function openLayout(input: string): Promise<LayoutReader> {
-  const info = await stat(input).catch(() => undefined);
+  // Synchronous, as the index is read: a push reads both before its first request.
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(input, { throwIfNoEntry: false });
+  } catch {
+    info = undefined;
+  }
   if (!info) throw new CliError('LAYOUT_NOT_FOUND', `${input} does not exist`, { hint: 'give an OCI layout directory, an oci-archive .tar, or an image reference' });
   if (info.isDirectory()) {
     const index = await readExistingIndex(input);
