@@ -54,10 +54,15 @@ export class ExchangeRecorder {
   readonly #startedAt = Date.now();
   readonly #limit: number;
   readonly #onDone: ((rec: ExchangeRecorder) => void) | undefined;
-  #sides: Record<ExchangeSide, Side | undefined> = { request: undefined, upstreamRequest: undefined, upstreamResponse: undefined, response: undefined };
+  // The four messages as plain fields (no object holding them, one less per exchange to keep).
+  #request: Side | undefined;
+  #upstreamRequest: Side | undefined;
+  #upstreamResponse: Side | undefined;
+  #response: Side | undefined;
   #local: TraceExchange['local'];
   readonly #snapshots = new HeaderSnapshots();
-  #durationMs = -1;
+  /** Whole microseconds once ended, -1 before. */
+  #durationUs = -1;
   #result: TraceExchange | undefined;
 
   /** `configuration`: what each plugin was configured with (Plugin.traceConfiguration), recorded per plugin. */
@@ -70,17 +75,28 @@ export class ExchangeRecorder {
 
   /** Starts a message: its headers (a snapshot) and, for responses, the status. */
   #start(name: ExchangeSide, headers: HeaderMap | TracePairs, status?: number): void {
-    this.#sides[name] = new Side(this.#snapshots.take(headers), status, false);
+    this.#set(name, new Side(this.#snapshots.take(headers), status, false));
+  }
+
+  #side(name: ExchangeSide): Side | undefined {
+    return name === 'request' ? this.#request : name === 'upstreamRequest' ? this.#upstreamRequest : name === 'upstreamResponse' ? this.#upstreamResponse : this.#response;
+  }
+
+  #set(name: ExchangeSide, side: Side): void {
+    if (name === 'request') this.#request = side;
+    else if (name === 'upstreamRequest') this.#upstreamRequest = side;
+    else if (name === 'upstreamResponse') this.#upstreamResponse = side;
+    else this.#response = side;
   }
 
   /** A body chunk of a message already started (bounded: the first 64 KiB are kept, the size counted). */
   body(name: ExchangeSide, chunk: Uint8Array): void {
-    this.#sides[name]?.addBody(chunk, this.#limit);
+    this.#side(name)?.addBody(chunk, this.#limit);
   }
 
   /** The trailers of a message already started. */
   trailers(name: ExchangeSide, trailers: HeaderMap | TracePairs): void {
-    const side = this.#sides[name];
+    const side = this.#side(name);
     if (side) side.trailers = this.#snapshots.take(trailers);
   }
 
@@ -133,7 +149,7 @@ export class ExchangeRecorder {
    * (kept as it is, not copied: the caller must not change it afterwards).
    */
   responseHead(status: number, flat: readonly string[]): void {
-    this.#sides.response = new Side(flat, status, true);
+    this.#response = new Side(flat, status, true);
   }
 
   responseBody(chunk: Uint8Array): void {
@@ -150,13 +166,13 @@ export class ExchangeRecorder {
   }
 
   get finished(): boolean {
-    return this.#durationMs >= 0;
+    return this.#durationUs >= 0;
   }
 
   /** Ends the record (idempotent) and hands it over, without building the trace. */
   end(): void {
-    if (this.#durationMs >= 0) return;
-    this.#durationMs = Math.round((performance.now() - this.#origin) * 1000) / 1000;
+    if (this.#durationUs >= 0) return;
+    this.#durationUs = Math.round((performance.now() - this.#origin) * 1000);
     for (const s of this.streams) s.detach();
     this.#snapshots.forget();
     this.#onDone?.(this);
@@ -172,7 +188,7 @@ export class ExchangeRecorder {
   get trace(): TraceExchange {
     if (this.#result) return this.#result;
     const trace = this.#build();
-    if (this.#durationMs >= 0) this.#result = trace;
+    if (this.#durationUs >= 0) this.#result = trace;
     return trace;
   }
 
@@ -182,27 +198,26 @@ export class ExchangeRecorder {
   }
 
   #build(): TraceExchange {
-    const sides = this.#sides;
-    const request = sides.request ?? new Side(noHeaders, undefined, false);
+    const request = this.#request ?? new Side(noHeaders, undefined, false);
     const header = (name: string) => {
       for (let i = 0; i + 1 < request.headers.length; i += 2) if (request.headers[i] === name) return request.headers[i + 1];
       return undefined;
     };
-    const response = sides.response;
+    const response = this.#response;
     const trace: TraceExchange = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
       id: this.id,
       startedAt: new Date(this.#startedAt).toISOString(),
-      durationMs: this.#durationMs >= 0 ? this.#durationMs : Math.round((performance.now() - this.#origin) * 1000) / 1000,
+      durationMs: (this.#durationUs >= 0 ? this.#durationUs : Math.round((performance.now() - this.#origin) * 1000)) / 1000,
       method: header(':method') ?? 'GET',
       path: header(':path') ?? '/',
       request: request.message(),
       answeredBy: this.#local ? this.#local.by : response ? 'upstream' : 'reset',
       plugins: this.streams.map((s) => s.plugin),
     };
-    if (sides.upstreamRequest) trace.upstreamRequest = sides.upstreamRequest.message();
-    if (sides.upstreamResponse) trace.upstreamResponse = { status: sides.upstreamResponse.status ?? 0, ...sides.upstreamResponse.message() };
+    if (this.#upstreamRequest) trace.upstreamRequest = this.#upstreamRequest.message();
+    if (this.#upstreamResponse) trace.upstreamResponse = { status: this.#upstreamResponse.status ?? 0, ...this.#upstreamResponse.message() };
     if (response) trace.response = { status: response.status ?? 0, ...response.message() };
     if (this.#local) trace.local = this.#local;
     return trace;

@@ -174,8 +174,10 @@ export class StreamTrace {
     cb.durationUs = this.#us() - cb.us;
     cb.memoryPages = memoryBytes / 65536;
     cb.result = result;
-    const field = streamCallbacks[cb.callback];
-    if (field !== undefined && cb.before && this.#maps && !sameHeaders(cb.before, this.#maps[field])) cb.after = this.#snapshots.take(this.#maps[field]);
+    if (cb.before !== undefined && this.#maps) {
+      const map = this.#maps[streamCallbacks[cb.callback] as keyof Omit<TracedMaps, 'id'>];
+      if (!sameHeaders(cb.before, map)) cb.after = this.#snapshots.take(map);
+    }
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
       cb.trap = { callback: cb.callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
@@ -186,7 +188,10 @@ export class StreamTrace {
   call(call: string, status: string | undefined, fields: object): void {
     const cb = this.#current;
     if (!cb || !this.#count()) return;
-    (cb.calls ??= []).push(new HostCallRecord(call, this.#us(), status, fields));
+    const record = new HostCallRecord(call, this.#us(), status, fields);
+    // A literal of one: most callbacks make one or two host calls (push on [] reserves 17 slots).
+    if (cb.calls) cb.calls.push(record);
+    else cb.calls = [record];
   }
 
   callout(callout: TraceCallout): void {
