@@ -104,7 +104,7 @@ export async function startServe(config: ServeConfig, options: { onEvent: (e: Se
   }
   const served = { requests: 0 };
   const traces = config.trace ? new TraceStore({ capacity: 200, secrets: config.traceSecrets }) : undefined;
-  if (traces && config.traceFile) await traces.appendTo(config.traceFile);
+  if (traces && config.traceFile) await traces.appendTo(config.traceFile, (message) => onEvent({ type: 'error', message }));
   const handler = proxyHandler({ upstream: config.upstream, plugins: () => plugins, onError: (message) => onEvent({ type: 'error', message }), routeTimeoutMs: config.routeTimeoutMs ?? 0, ...(traces ? { traces } : {}) });
   // maxHeadersCount 0: node would drop headers past 2000 silently; the Envoy limits below decide.
   const server = http.createServer({ maxHeaderSize: nodeMaxHeaderSize }, (req, res) => {

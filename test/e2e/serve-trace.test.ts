@@ -118,4 +118,22 @@ describe('istio-wasm serve: traces', () => {
     expect((await fetch(`${admin.origin}/ui/`)).status).toBe(404);
     await off.stop();
   });
+
+  it('--trace FILE that fails after start (a full disk) is reported once on stderr, and serve keeps serving', async ({ skip }) => {
+    if (!example) return skip('clang missing');
+    // /dev/full opens, and every write to it fails with ENOSPC.
+    const s = await serve(['--wasm', example, '--upstream', upstream.url, '--trace', '/dev/full']);
+    expect((await fetch(`${s.url}/one`)).status).toBe(200);
+    const deadline = Date.now() + 5000;
+    while (!/cannot append to --trace file \/dev\/full/.test(s.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(s.stderr()).toMatch(/cannot append to --trace file \/dev\/full: .*ENOSPC|no space/i);
+    expect((await fetch(`${s.url}/two`)).status).toBe(200);
+    expect((await fetch(`${s.url}/three`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.stderr().match(/cannot append to --trace file/g)).toHaveLength(1);
+    // The page still has every exchange.
+    const list = (await (await fetch(`${uiOf(s)}api/exchanges`)).json()) as Array<{ path: string }>;
+    expect(list.map((e) => e.path)).toEqual(['/one', '/two', '/three']);
+    expect(await s.stop()).toBe(0);
+  });
 });

@@ -26,14 +26,22 @@ export class TraceStore {
     this.#ring = new Array(this.capacity);
   }
 
-  /** Appends every exchange to `file` as JSON Lines (created if missing). Fails early if it cannot be opened. */
-  async appendTo(file: string): Promise<void> {
+  /**
+   * Appends every exchange to `file` as JSON Lines (created if missing). Fails early if it cannot be
+   * opened. A write that fails later (disk full, …) ends the appending, not the recording: `onError`
+   * hears it once, with what failed.
+   */
+  async appendTo(file: string, onError?: (message: string) => void): Promise<void> {
     const stream = createWriteStream(file, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', (error) => reject(new CliError('TRACE_FILE', `cannot open --trace file ${file}: ${messageOf(error)}`, { hint: 'pass a writable path, e.g. --trace traces.jsonl' })));
     });
-    stream.on('error', (error) => (this.#fileError = error));
+    stream.on('error', (error) => {
+      if (this.#fileError) return;
+      this.#fileError = error;
+      onError?.(`cannot append to --trace file ${file}: ${messageOf(error)}; exchanges are no longer written to it (the page still shows them)`);
+    });
     this.#file = stream;
   }
 
