@@ -20,7 +20,7 @@ const vm = require('node:vm');
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || require('node:os').homedir(), '.cache');
-  return path.join(base, 'istio-wasm', 'compile-cache');
+  return path.join(base, 'create-istio-wasm', 'compile-cache');
 }
 
 /**

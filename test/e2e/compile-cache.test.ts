@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(async () => tmp?.cleanup());
 
 const entries = (cache: string): string[] => {
-  const store = path.join(cache, 'istio-wasm', 'compile-cache', `${process.version}-${process.arch}`);
+  const store = path.join(cache, 'create-istio-wasm', 'compile-cache', `${process.version}-${process.arch}`);
   try {
     return readdirSync(store).map((name) => path.join(store, name));
   } catch {
