@@ -67,6 +67,9 @@ export async function writeLayoutArchive(file: string, image: BuiltImage, tag: s
   }
 }
 
+/** Blobs up to this size are read synchronously (see openLayout). */
+const smallBlob = 256 * 1024;
+
 /** A layout opened for reading: its index and its blobs by digest. */
 export interface LayoutReader {
   path: string;
@@ -91,8 +94,12 @@ export async function openLayout(input: string): Promise<LayoutReader> {
       index,
       readBlob: async (digest) => {
         const [algorithm, hex] = digest.split(':');
+        const file = path.join(input, 'blobs', algorithm ?? 'sha256', hex ?? '');
         try {
-          return await readBytesAsync(path.join(input, 'blobs', algorithm ?? 'sha256', hex ?? ''));
+          // A small blob (a manifest, a config) is read at once: a push needs its manifest before
+          // the first request, and the thread pool would first have to start its threads (~5 ms).
+          // A layer is read on the thread pool, while the requests before its upload go out.
+          return (statSync(file).size <= smallBlob ? readBytes(file) : await readBytesAsync(file));
         } catch {
           throw new CliError('LAYOUT_INVALID', `blob ${digest} is missing from the layout ${input}`);
         }
