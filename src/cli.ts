@@ -25,7 +25,7 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
       throw error;
     });
   }
-  const program = await buildProgram(entry);
+  const program = await buildProgram(entry, argv.slice(2));
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -6,9 +6,10 @@ export type Entry = 'istio-wasm' | 'create-istio-wasm';
 
 /**
  * Builds the commander program. Commands register their options here and load their core lazily;
- * `create-istio-wasm` loads only the registration of `new`.
+ * `create-istio-wasm` loads only the registration of `new`; given the arguments, `istio-wasm` only
+ * that of the command they run (all of them without).
  */
-export async function buildProgram(entry: Entry): Promise<Command> {
+export async function buildProgram(entry: Entry, args?: readonly string[]): Promise<Command> {
   const program = new Command(entry);
   program
     .version(packageInfo().version, '-v, --version', 'print the version')
@@ -21,6 +22,6 @@ export async function buildProgram(entry: Entry): Promise<Command> {
     setOutputMode({ verbose: Boolean(opts.verbose), quiet: Boolean(opts.json) || Boolean(opts.quiet) });
   });
   if (entry === 'create-istio-wasm') (await import('./commands/new.js')).registerCreateRoot(program);
-  else (await import('./commands/index.js')).registerCommands(program);
+  else await (await import('./commands/index.js')).registerCommands(program, args);
   return program;
 }
