@@ -6,8 +6,7 @@ import { CliError, messageOf } from '../errors.js';
 import { canonicalLanguage, languageList } from '../project/schema.js';
 import { builtinFiles, builtinManifestText, builtinNames } from './builtin-templates.js';
 import { manifestFileName, type TemplateManifest, type TemplateVariable } from './manifest.js';
-import { detectFormat } from './sources/detect.js';
-import { describeForeign, type ForeignTemplate } from './sources/foreign.js';
+import type { ForeignTemplate } from './sources/foreign.js';
 import { readTemplateFiles, type TemplateFile } from './template-files.js';
 import { byCodeUnit } from '../util/compare.js';
 
@@ -138,11 +137,15 @@ function expandShorthand(source: string): string {
 
 /** A template directory from a path or git: ours (template.json), cargo-generate, or any repository. */
 async function describeTemplate(base: { source: string; kind: 'directory' | 'git'; dir: string; cleanup: () => Promise<void> }, subdir: string | undefined): Promise<ResolvedTemplate | ForeignTemplate> {
+  // Loaded only for a template from a path or git: a built-in template (the scaffold's default)
+  // needs neither format detection nor the readers of foreign formats.
+  const { detectFormat } = await import('./sources/detect.js');
   const format = await detectFormat(base.dir, base.source);
   if (format === 'template.json') {
     const { dir, ...rest } = base;
     return { ...rest, format, manifest: await readManifest(dir, base.source), files: () => readTemplateFiles(dir) };
   }
+  const { describeForeign } = await import('./sources/foreign.js');
   return describeForeign(base, format, subdir);
 }
 
