@@ -63,7 +63,6 @@ export class ExchangeRecorder {
   readonly #snapshots = new HeaderSnapshots();
   /** Whole microseconds once ended, -1 before. */
   #durationUs = -1;
-  #result: TraceExchange | undefined;
 
   /** `configuration`: what each plugin was configured with (Plugin.traceConfiguration), recorded per plugin. */
   constructor(id: number, plugins: ReadonlyArray<{ name: string; rootId: string; configuration?: TraceConfiguration | undefined }>, options: { bodyLimit?: number; onDone?: (rec: ExchangeRecorder) => void } = {}) {
@@ -184,12 +183,12 @@ export class ExchangeRecorder {
     return this.trace;
   }
 
-  /** The record: complete once ended (built once, then the same object), else the exchange so far. */
+  /**
+   * The record, built when read (each plugin's part is kept once built, until it changes: a callout's
+   * answer can come after the exchange ended); the exchange so far while it runs.
+   */
   get trace(): TraceExchange {
-    if (this.#result) return this.#result;
-    const trace = this.#build();
-    if (this.#durationUs >= 0) this.#result = trace;
-    return trace;
+    return this.#build();
   }
 
   /** The record so far, without ending it (an exchange still under way). */

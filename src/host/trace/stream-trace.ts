@@ -159,6 +159,8 @@ export class StreamTrace {
    */
   enter(callback: string, contextId: number, a: number, b: number, args?: number[]): CallbackRecord | undefined {
     if (!this.#count()) return undefined;
+    // A callout's answer can still come after the stream ended: the next read must show it.
+    this.#built = undefined;
     if (contextId !== 1 && this.#contextId === 0) this.#contextId = contextId;
     const cb = new CallbackRecord(callback, contextId, a, b, args, this.#us());
     const field = streamCallbacks[callback];
@@ -195,6 +197,7 @@ export class StreamTrace {
   }
 
   callout(callout: TraceCallout): void {
+    this.#built = undefined;
     (this.#callouts ??= []).push(callout);
     (this.#pending ??= new Map()).set(callout.token, callout);
   }
