@@ -11,6 +11,8 @@
 //             beforehand (skopeo's packaging not counted: the issue's literal comparison);
 //     both from the .wasm: `istio-wasm push --wasm F` vs `istio-wasm package` + `skopeo copy`.
 // - re-push of an unchanged image vs the first push from the .wasm (goal: only HEAD requests, <= 0.5x).
+// - where NODE_EXTRA_CA_CERTS is set (every Node start then loads that file; Go does not), both
+//   layout pushes again with it unset for both sides, printed beside the target as context only.
 // Every run pushes fresh content (skopeo's blob-info cache would otherwise mount blobs it has seen),
 // shaped like compiled code (it gzips about 3x, as real modules do). Runs interleave the tools.
 // Needs `npm run build` first (bench/run.mjs does), docker-registry and skopeo.
@@ -58,7 +60,10 @@ async function startRegistry(dir) {
 function run(command, argv, env = {}) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(command, argv, { env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // A variable given as undefined is unset for the child.
+    const childEnv = { ...process.env, CI: 'true', NO_COLOR: '1', ...env };
+    for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+    const child = spawn(command, argv, { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
@@ -89,6 +94,7 @@ function module(size, seed) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const withoutCaFile = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 
 need('docker-registry');
 need('skopeo');
@@ -100,7 +106,7 @@ const results = { runs, sizes: [] };
 try {
   let seed = 1;
   for (const [label, size] of [['1 MiB', 1024 * 1024], ['20 MiB', 20 * 1024 * 1024]]) {
-    const t = { wasm: [], layout: [], skopeo: [], packageAndSkopeo: [], repush: [] };
+    const t = { wasm: [], layout: [], skopeo: [], packageAndSkopeo: [], repush: [], layoutNoCa: [], skopeoNoCa: [] };
     let repushRequests = '';
     const prepare = async (name, withLayout) => {
       const file = path.join(dir, `m-${size}-${name}.wasm`);
@@ -109,8 +115,8 @@ try {
       if (withLayout) await run(process.execPath, [cli, 'package', '--wasm', file, '--output', layout, '--tag', 'v1'], env);
       return { file, layout };
     };
-    const ours = (argv) => run(process.execPath, [cli, 'push', ...argv, '--plain-http'], env);
-    const skopeoCopy = (layout, repo) => run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/${repo}:v1`]);
+    const ours = (argv, extra = {}) => run(process.execPath, [cli, 'push', ...argv, '--plain-http'], { ...env, ...extra });
+    const skopeoCopy = (layout, repo, extra = {}) => run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/${repo}:v1`], extra);
     // Warm-up (page cache, registry), not counted.
     const warm = await prepare('warm', true);
     await ours([`${registry.host}/warm/ours-${size}:v1`, '--wasm', warm.file]);
@@ -120,6 +126,9 @@ try {
       const b = await prepare(`layout-${i}`, true);
       const c = await prepare(`skopeo-${i}`, true);
       const d = await prepare(`pkg-${i}`, false);
+      // Context, never the target: both layout pushes again without NODE_EXTRA_CA_CERTS (a machine
+      // that sets it makes every Node start load that file, ~50 ms; Go's skopeo does not pay it).
+      const noCa = withoutCaFile ? [await prepare(`layout-noca-${i}`, true), await prepare(`skopeo-noca-${i}`, true)] : [];
       const steps = [
         async () => t.wasm.push((await ours([`${registry.host}/bench/wasm-${size}-${i}:v1`, '--wasm', a.file])).ms),
         async () => t.layout.push((await ours([`${registry.host}/bench/layout-${size}-${i}:v1`, '--layout', `${b.layout}:v1`])).ms),
@@ -128,6 +137,12 @@ try {
           const packaged = await run(process.execPath, [cli, 'package', '--wasm', d.file, '--output', d.layout, '--tag', 'v1'], env);
           t.packageAndSkopeo.push(packaged.ms + (await skopeoCopy(d.layout, `bench/pkg-${size}-${i}`)).ms);
         },
+        ...(withoutCaFile
+          ? [
+              async () => t.layoutNoCa.push((await ours([`${registry.host}/bench/layout-noca-${size}-${i}:v1`, '--layout', `${noCa[0].layout}:v1`], { NODE_EXTRA_CA_CERTS: undefined })).ms),
+              async () => t.skopeoNoCa.push((await skopeoCopy(noCa[1].layout, `bench/skopeo-noca-${size}-${i}`, { NODE_EXTRA_CA_CERTS: undefined })).ms),
+            ]
+          : []),
       ];
       // Rotate the order so no tool always runs on a warmer (or busier) machine.
       for (let k = 0; k < steps.length; k++) await steps[(k + i) % steps.length]();
@@ -154,6 +169,7 @@ try {
       wasmVsPackageAndSkopeo: m.wasm / m.packageAndSkopeo,
       repushVsPush: m.repush / m.wasm,
       repushRequests,
+      ...(withoutCaFile ? { withoutNodeExtraCaCerts: { pushLayoutMs: m.layoutNoCa, skopeoMs: m.skopeoNoCa, layoutVsSkopeo: m.layoutNoCa / m.skopeoNoCa } } : {}),
     });
   }
 } finally {
@@ -172,6 +188,10 @@ if (asJson) {
     console.log(`    prepared layout:  push --layout ${ms(r.pushLayoutMs)}   skopeo copy oci: ${ms(r.skopeoMs)}   ratio ${r.layoutVsSkopeo.toFixed(2)}x  (like for like${r.size >= 20 * 1024 * 1024 ? `; ${met(r.layoutVsSkopeo, 1.5)}` : ''})`);
     console.log(`    from the .wasm:   push --wasm   ${ms(r.pushWasmMs)}   package + skopeo ${ms(r.packageAndSkopeoMs)}   ratio ${r.wasmVsPackageAndSkopeo.toFixed(2)}x  (both package and push)`);
     console.log(`    .wasm vs layout:  push --wasm   ${ms(r.pushWasmMs)}   skopeo copy oci: ${ms(r.skopeoMs)}   ratio ${r.wasmVsSkopeo.toFixed(2)}x  (ours also tars and gzips)`);
+    if (r.withoutNodeExtraCaCerts) {
+      const n = r.withoutNodeExtraCaCerts;
+      console.log(`    the same layout pushes with NODE_EXTRA_CA_CERTS unset for both (context, not the target): push --layout ${ms(n.pushLayoutMs)}   skopeo ${ms(n.skopeoMs)}   ratio ${n.layoutVsSkopeo.toFixed(2)}x`);
+    }
     console.log(`    re-push unchanged ${ms(r.repushMs)} = ${r.repushVsPush.toFixed(2)}x of the first push (${met(r.repushVsPush, 0.5)}; requests: ${r.repushRequests})`);
   }
 }
