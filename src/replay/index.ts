@@ -5,6 +5,7 @@ import { diffExchanges, type Difference } from './differ.js';
 import { replayHar } from './har.js';
 import { diffHarResponse } from './har-differ.js';
 import { loadReplayPlugins, replayPluginSpecs, type ReplayFlags } from './plugins.js';
+import { clusterFlags } from '../serve/options.js';
 import { RecordedCallouts } from './recorded-callouts.js';
 import { readReplaySource } from './read.js';
 import { replayExchange } from './replay-exchange.js';
@@ -64,12 +65,7 @@ export async function runReplay(file: string, flags: ReplayFlags, cwd: string, p
       throw new CliError('BAD_FLAG', `--upstream must be a URL like http://127.0.0.1:3000, got "${flags.upstream}"`);
     }
     const specs = await replayPluginSpecs(flags, cwd, project, []);
-    const clusters: Record<string, string> = {};
-    for (const c of flags.cluster ?? []) {
-      const at = c.indexOf('=');
-      if (at <= 0) throw new CliError('BAD_FLAG', `--cluster takes NAME=URL, got "${c}"`);
-      clusters[c.slice(0, at)] = c.slice(at + 1);
-    }
+    const clusters = clusterFlags(flags.cluster);
     const plugins = await loadReplayPlugins(specs, () => urlClusters(clusters));
     try {
       const outcomes = await replayHar(source.requests, plugins, upstream);

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CliError, messageOf } from '../errors.js';
-import { CONFIGURATION_LIMIT, Plugin, compilePluginModule, configurationBytes, configurationText, maskConfiguration, recordedConfigurationBytes, traceConfiguration, type FailStrategy, type HttpCallDispatcher, type TraceConfiguration } from '../host/index.js';
+import { CliError } from '../errors.js';
+import { CONFIGURATION_LIMIT, Plugin, configurationBytes, configurationText, maskConfiguration, recordedConfigurationBytes, traceConfiguration, type HttpCallDispatcher, type TraceConfiguration } from '../host/index.js';
 import type { Project } from '../project/load.js';
-import { readPluginConfig } from '../serve/options.js';
+import { flagPairs, readPluginConfig } from '../serve/options.js';
 import { envList } from '../serve/manifest-plugins.js';
+import { loadConfiguredPlugin, type ConfiguredSpec } from '../serve/load-plugin.js';
 import { projectPluginName } from '../istio/filter-name.js';
 
 export interface ReplayFlags {
@@ -21,26 +21,7 @@ export interface ReplayFlags {
 }
 
 /** A plugin of the chain replay runs: the current build, configured like the recorded one. */
-export interface ReplayPluginSpec {
-  name: string;
-  wasmPath: string;
-  pluginConfig: unknown;
-  rootId: string;
-  /** The plugin_name property (the filter name serve gives a project's plugin). */
-  envoyName?: string;
-  env: Record<string, string>;
-  failStrategy: FailStrategy;
-}
-
-function envPairs(values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const at = v.indexOf('=');
-    if (at <= 0) throw new CliError('BAD_FLAG', `--env takes NAME=VALUE, got "${v}"`);
-    out[v.slice(0, at)] = v.slice(at + 1);
-  }
-  return out;
-}
+export type ReplayPluginSpec = ConfiguredSpec;
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -83,7 +64,7 @@ function chooseConfiguration(was: { name: string; configuration?: TraceConfigura
  */
 export async function replayPluginSpecs(flags: ReplayFlags, cwd: string, project: Project | undefined, recorded: ReadonlyArray<{ name: string; rootId: string; configuration?: TraceConfiguration }>, notices: Set<string> = new Set()): Promise<ReplayPluginSpec[]> {
   const flagConfig = flags.pluginConfig !== undefined ? await readPluginConfig(flags.pluginConfig, cwd) : undefined;
-  const env = envPairs(flags.env);
+  const env = flagPairs(flags.env, '--env');
   const wp = project?.config.wasmPlugin;
   const projectModule = project ? path.resolve(project.root, project.config.module) : undefined;
   const files = (flags.wasm ?? []).map((w) => path.resolve(cwd, w));
@@ -111,20 +92,7 @@ export async function replayPluginSpecs(flags: ReplayFlags, cwd: string, project
 export async function loadReplayPlugins(specs: ReplayPluginSpec[], dispatcher: (i: number) => HttpCallDispatcher): Promise<Plugin[]> {
   const plugins: Plugin[] = [];
   for (const [i, spec] of specs.entries()) {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(spec.wasmPath));
-    } catch (error) {
-      throw new CliError('WASM_MISSING', `cannot read the module ${spec.wasmPath}: ${messageOf(error)}`, { hint: 'run `istio-wasm build` first, or pass --wasm FILE' });
-    }
-    const plugin = await Plugin.load({
-      module: await compilePluginModule(bytes, spec.wasmPath),
-      name: spec.name,
-      rootId: spec.rootId,
-      ...(spec.envoyName !== undefined ? { properties: { plugin_name: spec.envoyName } } : {}),
-      pluginConfig: spec.pluginConfig,
-      env: spec.env,
-      failStrategy: spec.failStrategy,
+    const plugin = await loadConfiguredPlugin(spec, 'run `istio-wasm build` first, or pass --wasm FILE', {
       logLevel: 'trace',
       dispatcher: dispatcher(i),
       callbackTimeoutMs: 5000,

@@ -1,8 +1,9 @@
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { CliError, messageOf } from '../errors.js';
-import { Plugin, TraceStore, createHostEnvironment, logLevelName, urlClusters, compilePluginModule, type LogEntry } from '../host/index.js';
+import { TraceStore, createHostEnvironment, logLevelName, urlClusters, type LogEntry, type Plugin } from '../host/index.js';
+import { loadConfiguredPlugin } from './load-plugin.js';
 import { orderPlugins, type PluginSpec } from './chain-order.js';
 import { nodeMaxHeaderSize, refuseRequestHeaders, requestHeadersOverLimit } from './limits.js';
 import { proxyHandler } from './proxy.js';
@@ -36,24 +37,8 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-async function loadSpec(spec: PluginSpec, config: ServeConfig, env: ReturnType<typeof createHostEnvironment>, onEvent: (e: ServeEvent) => void): Promise<Plugin> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(spec.wasmPath));
-  } catch (error) {
-    throw new CliError('WASM_MISSING', `cannot read the module of ${spec.name}: ${messageOf(error)}`, {
-      hint: spec.fromProject ? 'run `istio-wasm build` first (or serve --watch builds it)' : 'check the --wasm path or the manifest url',
-    });
-  }
-  const module = await compilePluginModule(bytes, spec.wasmPath);
-  const plugin = await Plugin.load({
-    module,
-    name: spec.name,
-    rootId: spec.rootId,
-    ...(spec.envoyName !== undefined ? { properties: { plugin_name: spec.envoyName } } : {}),
-    pluginConfig: spec.pluginConfig,
-    env: spec.env,
-    failStrategy: spec.failStrategy,
+function loadSpec(spec: PluginSpec, config: ServeConfig, env: ReturnType<typeof createHostEnvironment>, onEvent: (e: ServeEvent) => void): Promise<Plugin> {
+  return loadConfiguredPlugin(spec, spec.fromProject ? 'run `istio-wasm build` first (or serve --watch builds it)' : 'check the --wasm path or the manifest url', {
     logLevel: config.logLevel,
     environment: env,
     dispatcher: urlClusters(config.clusters),
@@ -62,7 +47,6 @@ async function loadSpec(spec: PluginSpec, config: ServeConfig, env: ReturnType<t
     onLog: (e: LogEntry) => onEvent({ type: 'log', plugin: e.plugin, level: logLevelName(e.level), contextId: e.contextId, message: e.message }),
     onFailure: (error) => onEvent({ type: 'plugin-failed', plugin: spec.name, message: error.message, strategy: spec.failStrategy }),
   });
-  return plugin;
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<AddressInfo> {
@@ -87,7 +71,7 @@ export async function startServe(config: ServeConfig, options: { onEvent: (e: Se
   const env = createHostEnvironment();
   if (config.watch && config.project && order.some((p) => p.fromProject)) {
     // A missing module is built before the first load.
-    const missing = await readFile(order.find((p) => p.fromProject)?.wasmPath ?? '').then(
+    const missing = await access(order.find((p) => p.fromProject)?.wasmPath ?? '').then(
       () => false,
       () => true,
     );

@@ -59,7 +59,8 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+/** NAME=VALUE flags (--env, --cluster) as a record, or BAD_FLAG naming the one that is not. */
+export function flagPairs(values: string[] | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
     const at = v.indexOf('=');
@@ -67,6 +68,19 @@ function pairs(values: string[] | undefined, flag: string): Record<string, strin
     out[v.slice(0, at)] = v.slice(at + 1);
   }
   return out;
+}
+
+/** --cluster NAME=URL flags (serve, replay of HAR files): the clusters a plugin calls, each a URL. */
+export function clusterFlags(values: string[] | undefined): Record<string, string> {
+  const clusters = flagPairs(values, '--cluster');
+  for (const [name, url] of Object.entries(clusters)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new CliError('BAD_FLAG', `--cluster ${name}= must map to a URL, got "${url}"`);
+    }
+  }
+  return clusters;
 }
 
 /** --plugin-config: inline JSON, or @file holding JSON or YAML. */
@@ -110,15 +124,8 @@ export async function resolveServeConfig(flags: ServeFlags, cwd: string, project
   if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new CliError('BAD_FLAG', `--upstream must be http:// or https://, got ${upstream.protocol}`);
   const listen = parseHostPort(flags.listen ?? '127.0.0.1:8080', '--listen');
   const stats = parseHostPort(flags.statsListen ?? `${listen.host}:0`, '--stats-listen');
-  const clusters = pairs(flags.cluster, '--cluster');
-  for (const [name, url] of Object.entries(clusters)) {
-    try {
-      new URL(url);
-    } catch {
-      throw new CliError('BAD_FLAG', `--cluster ${name}= must map to a URL, got "${url}"`);
-    }
-  }
-  const flagEnv = pairs(flags.env, '--env');
+  const clusters = clusterFlags(flags.cluster);
+  const flagEnv = flagPairs(flags.env, '--env');
   const flagConfig = flags.pluginConfig !== undefined ? await readPluginConfig(flags.pluginConfig, cwd) : undefined;
   const flagStrategy = checkStrategy(flags.failStrategy, '--fail-strategy');
   const wp = project?.config.wasmPlugin;

@@ -179,5 +179,11 @@ describe('istio-wasm replay', () => {
     writeFileSync(newer, '{"format":"istio-wasm-trace","version":99}\n');
     expect((await runCli(['replay', newer], { cwd: tmp.dir })).stderr).toMatch(/version 99; this istio-wasm reads version 1/);
     expect((await runCli(['replay', path.join(tmp.dir, 'absent.jsonl')], { cwd: tmp.dir })).code).toBe(2);
+    // A HAR replay's --cluster is read as serve reads it: NAME=URL, the URL checked.
+    const har = path.join(tmp.dir, 'one.har');
+    writeFileSync(har, JSON.stringify({ log: { version: '1.2', entries: [{ request: { method: 'GET', url: 'http://shop/a', headers: [] }, response: { status: 200, headers: [] } }] } }));
+    const badCluster = await runCli(['replay', har, '--wasm', 'x.wasm', '--upstream', upstream.url, '--cluster', 'auth=not a url'], { cwd: tmp.dir });
+    expect(badCluster.code).toBe(2);
+    expect(badCluster.stderr).toContain('--cluster auth= must map to a URL, got "not a url"');
   });
 });
