@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { CliError, messageOf } from '../errors.js';
 import { Plugin, compilePluginModule, type PluginOptions } from '../host/index.js';
 import type { PluginSpec } from './chain-order.js';
+import { readBytesAsync } from '../util/read-bytes.js';
 
 /** What serve and replay configure a plugin with, from its spec. */
 export type ConfiguredSpec = Pick<PluginSpec, 'name' | 'wasmPath' | 'pluginConfig' | 'rootId' | 'envoyName' | 'env' | 'failStrategy'>;
@@ -15,7 +15,7 @@ export type ConfiguredSpec = Pick<PluginSpec, 'name' | 'wasmPath' | 'pluginConfi
 export async function loadConfiguredPlugin(spec: ConfiguredSpec, hint: string, options: Omit<PluginOptions, 'module' | 'name' | 'rootId' | 'pluginConfig' | 'env' | 'failStrategy' | 'properties'>): Promise<Plugin> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(spec.wasmPath);
+    bytes = await readBytesAsync(spec.wasmPath);
   } catch (error) {
     throw new CliError('WASM_MISSING', `cannot read the module of ${spec.name} (${spec.wasmPath}): ${messageOf(error)}`, { hint });
   }
