@@ -9,7 +9,8 @@
 //   ES modules (dist/*.js), each build split into chunks of its own;
 // - every runtime library is bundled (the published package declares no dependencies); only Node's
 //   built-ins stay imports. Dynamic `import()` stays a separate chunk, loaded only when reached;
-// - the built-in templates are data in the bundle, `*.hbs` precompiled (build/builtin-templates.mjs);
+// - the built-in templates are data in the bundle, `*.hbs` compiled to plain functions
+//   (build/builtin-templates.mjs, build/template-functions.mjs);
 // - `await import('a-commonjs-library')` keeps its named exports, as in Node (build/cjs-dynamic-import.mjs);
 // - one flat dist/ (entries and chunks side by side), so code finds the package root at `..`;
 // - every bin's `--help` pages in dist/help.json, answered by the bins without loading the CLI

@@ -1,7 +1,8 @@
 // The built-in templates, built into the bundle: an esbuild plugin that puts a generated module in
 // place of src/scaffold/builtin-templates.ts. The generated module answers the same three
 // functions from data: every file of templates/ (text as strings, other bytes as base64) and each
-// `*.hbs` precompiled by Handlebars, so the CLI neither walks a directory nor compiles a template.
+// `*.hbs` compiled to a plain function (template-functions.mjs), so the CLI neither walks a
+// directory nor loads Handlebars for a built-in template.
 // Each template's (and layer's) files are a chunk of their own, loaded when that one is rendered.
 //
 // What goes in is read by that very source module (bundled and run here), so the published CLI
@@ -9,7 +10,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import Handlebars from 'handlebars';
+import { templateFunctionSourceOf } from './template-functions.mjs';
 
 const sourceModule = ['src', 'scaffold', 'builtin-templates.ts'];
 
@@ -40,15 +41,8 @@ async function loadBuiltins(root) {
 function fileExpression(name, file) {
   const text = file.contents.toString('utf8');
   const contents = Buffer.from(text, 'utf8').equals(file.contents) ? `t(${JSON.stringify(text)})` : `b(${JSON.stringify(file.contents.toString('base64'))})`;
-  let precompiled = '';
-  if (file.path.endsWith('.hbs')) {
-    try {
-      precompiled = `, precompiled: ${Handlebars.precompile(text, { strict: true, noEscape: true })}`;
-    } catch (error) {
-      throw new Error(`templates/${name}/${file.path}: ${String(error?.message ?? error).split('\n')[0]}`);
-    }
-  }
-  return `{ path: ${JSON.stringify(file.path)}, contents: ${contents}, executable: ${file.executable}${precompiled} }`;
+  const render = file.path.endsWith('.hbs') ? `, render: ${templateFunctionSourceOf(`templates/${name}/${file.path}`, text)}` : '';
+  return `{ path: ${JSON.stringify(file.path)}, contents: ${contents}, executable: ${file.executable}${render} }`;
 }
 
 const dataNamespace = 'builtin-template-files';
@@ -87,7 +81,7 @@ export async function builtinFiles(name) {
 `;
 }
 
-/** The module of one template's files: text as strings, other bytes as base64, each `*.hbs` precompiled. */
+/** The module of one template's files: text as strings, other bytes as base64, each `*.hbs` a function. */
 export async function templateFilesModule(root, name) {
   const builtins = await readBuiltins(root);
   const list = (await builtins.builtinFiles(name)).map((f) => `    ${fileExpression(name, f)},`);

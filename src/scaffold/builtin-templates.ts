@@ -8,8 +8,8 @@ import { readTemplateFiles, type TemplateFile } from './template-files.js';
  * The templates and layers shipped in this package: the folders of templates/. Run from source (a
  * checkout, the unit tests) they are read from that folder. `npm run build` puts a generated module
  * in this one's place (scripts/build/builtin-templates.mjs) that holds every file, each `*.hbs`
- * precompiled, so the published CLI neither walks a directory nor compiles a template; it keeps
- * these three functions and their meaning.
+ * compiled to a plain function, so the published CLI neither walks a directory nor loads
+ * Handlebars; it keeps these three functions and their meaning.
  */
 const templatesRoot = path.join(packageRoot, 'templates');
 

@@ -3,6 +3,7 @@ import { CliError, messageOf } from '../errors.js';
 import type { RenderContext } from './render-context.js';
 import { readTemplateFiles, type TemplateFile } from './template-files.js';
 import { byCodeUnit } from '../util/compare.js';
+import { templateRuntime, type Helper, type TemplateRuntime } from './template-functions.js';
 
 /** A file the scaffold will write: path relative to the project root, bytes, and mode. */
 export interface RenderedFile {
@@ -16,24 +17,31 @@ const renamed: Record<string, string> = { _gitignore: '.gitignore', _npmrc: '.np
 
 type Handlebars = typeof import('handlebars');
 let compiler: Promise<Handlebars> | undefined;
-let runtime: Promise<Handlebars> | undefined;
+let builtinRuntime: TemplateRuntime | undefined;
 
-/** One Handlebars environment with our helpers, from the full package or only its runtime. */
-async function withHelpers(load: Promise<{ default: unknown }>): Promise<Handlebars> {
-  const instance = ((await load).default as Handlebars).create();
-  instance.registerHelper('json', (value: unknown) => JSON.stringify(value));
-  instance.registerHelper('jsonPretty', (value: unknown) => JSON.stringify(value, null, 2));
-  instance.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  return instance;
-}
+/** The helpers every `*.hbs` file may call, built-in or from a repository. */
+export const templateHelpers: Record<string, Helper> = {
+  json: (value: unknown) => JSON.stringify(value),
+  jsonPretty: (value: unknown) => JSON.stringify(value, null, 2),
+  eq: (a: unknown, b: unknown) => a === b,
+};
 
-/** The template of one `*.hbs` file: precompiled (built-in templates) needs only Handlebars' runtime. */
+/**
+ * The template of one `*.hbs` file. A built-in one was compiled to a plain function when the package
+ * was built (scripts/build/template-functions.mjs), which needs no part of Handlebars; any other is
+ * compiled here by Handlebars.
+ */
 async function templateOf(file: TemplateFile): Promise<(context: RenderContext) => string> {
-  if (file.precompiled !== undefined) {
-    runtime ??= withHelpers(import('handlebars/runtime'));
-    return (await runtime).template(file.precompiled as Parameters<Handlebars['template']>[0]);
+  if (file.render !== undefined) {
+    const render = file.render;
+    const runtime = (builtinRuntime ??= templateRuntime(templateHelpers));
+    return (context) => render(context, runtime);
   }
-  compiler ??= withHelpers(import('handlebars'));
+  compiler ??= import('handlebars').then(({ default: handlebars }) => {
+    const instance = handlebars.create();
+    for (const [name, helper] of Object.entries(templateHelpers)) instance.registerHelper(name, helper);
+    return instance;
+  });
   return (await compiler).compile(file.contents.toString('utf8'), { strict: true, noEscape: true });
 }
 

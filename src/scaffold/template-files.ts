@@ -1,14 +1,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { manifestFileName } from './manifest.js';
+import type { TemplateFunction } from './template-functions.js';
 
 /** A file of a template as stored: path inside the template (`/`-separated), bytes and mode. */
 export interface TemplateFile {
   path: string;
   contents: Buffer;
   executable: boolean;
-  /** A `*.hbs` file's template, precompiled by Handlebars when the package was built. */
-  precompiled?: unknown;
+  /** A built-in `*.hbs` file's template as a plain function, compiled when the package was built. */
+  render?: TemplateFunction;
 }
 
 const skipped = new Set([manifestFileName, '.DS_Store']);
