@@ -414,23 +414,36 @@ export class RegistryClient {
     return url.toString();
   }
 
-  /** Uploads one blob: POST, then one PUT, or PATCH chunks and a closing PUT for large blobs. */
   /**
-   * Uploads one blob. A blob with `mismatch` has bytes not yet checked against its digest (read
-   * from a layout): they are hashed while they are sent, and `mismatch()` is thrown before the last
-   * piece goes out if they differ, so the registry never receives the blob whole. The blob may
-   * still be on its way (being read from disk): the upload session is opened meanwhile.
+   * Opens an upload session (POST) for a blob and returns its URL, counted as open (cancelled on
+   * failure or Ctrl-C) until an upload finishes it or cancelUpload drops it. Any session serves any
+   * blob: the digest names the blob in messages only, and is given when the upload is finished.
    */
-  async uploadBlob(repository: string, descriptor: Descriptor, source: UploadBlob | Promise<UploadBlob>, onProgress?: (event: ProgressEvent) => void): Promise<void> {
+  async openUpload(repository: string, digest: string): Promise<string> {
+    const short = digest.slice(0, 19);
+    const start = await this.request({ method: 'POST', url: this.url(`${repository}/blobs/uploads/`), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [202] });
+    await start.body?.cancel();
+    const location = this.locationOf(start, `upload of ${short}`);
+    this.openUploads.add(location);
+    return location;
+  }
+
+  /**
+   * Uploads one blob: POST, then one PUT, or PATCH chunks and a closing PUT for large blobs. A blob
+   * with `mismatch` has bytes not yet checked against its digest (read from a layout): they are
+   * hashed while they are sent, and `mismatch()` is thrown before the last piece goes out if they
+   * differ, so the registry never receives the blob whole. The blob may still be on its way (being
+   * read from disk): the upload session is opened meanwhile. `session`: one opened already with
+   * openUpload (a push opens them while it asks which blobs the registry has); its failure is the
+   * upload's.
+   */
+  async uploadBlob(repository: string, descriptor: Descriptor, source: UploadBlob | Promise<UploadBlob>, onProgress?: (event: ProgressEvent) => void, session?: Promise<string>): Promise<void> {
     const pending = Promise.resolve(source);
     pending.catch(() => {}); // awaited below, once the session is open
     const { digest } = descriptor;
     const short = digest.slice(0, 19);
     const monolithicLimit = this.options.monolithicLimit ?? 64 * 1024 * 1024;
-    const start = await this.request({ method: 'POST', url: this.url(`${repository}/blobs/uploads/`), repository, actions: 'pull,push', what: `upload of ${short}`, ok: [202] });
-    await start.body?.cancel();
-    let location = this.locationOf(start, `upload of ${short}`);
-    this.openUploads.add(location);
+    let location = await (session ?? this.openUpload(repository, digest));
     try {
       const blob = await pending;
       const data = blob.data;

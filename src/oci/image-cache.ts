@@ -15,9 +15,14 @@ export interface CachedImage {
   config: Uint8Array;
 }
 
-function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+/** Where push keeps what it learnt (built images here, pushed manifests in ./pushed/). */
+export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'istio-wasm', 'images');
+  return path.join(base, 'istio-wasm');
+}
+
+function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(imageCacheRoot(env), 'images');
 }
 
 /**

@@ -6,6 +6,7 @@ import { cacheKey, readCachedImage, writeCachedImage, type CachedImage } from '.
 import { mediaTypes, type Descriptor, type Manifest } from './media-types.js';
 import { formatReference, type ImageReference } from './reference.js';
 import type { RegistryClient, UploadBlob } from './client.js';
+import { pushedBefore, recordPushed } from './pushed-record.js';
 import { connect, type RemoteOptions } from './session.js';
 
 /**
@@ -76,6 +77,52 @@ function planFromCache(cached: CachedImage, variant: Variant, wasmSha256: string
   }
 }
 
+/** What the registry was asked about a plan's blobs (askRegistry). */
+interface Asked {
+  missing: Descriptor[];
+  /** Upload sessions opened early, by digest, for the missing blobs. */
+  sessions: Map<string, Promise<string>>;
+  /** The cancellation of the sessions opened for blobs the registry has (never rejects). */
+  cancelled: Promise<void>;
+}
+
+function cancelSessions(client: RegistryClient, sessions: Iterable<Promise<string>>): Promise<void> {
+  return Promise.all([...sessions].map((s) => s.then((location) => client.cancelUpload(location), () => undefined))).then(() => undefined);
+}
+
+/**
+ * Which blobs the registry lacks: a HEAD each. With `early`, each blob's upload session is opened
+ * (POST) alongside its HEAD, so the upload of a missing blob starts one round trip sooner; the
+ * sessions of blobs the registry has are cancelled. Early is for a push that expects to upload (a
+ * manifest not pushed to this repository from here before); a re-push only asks.
+ */
+async function askRegistry(client: RegistryClient, repository: string, blobs: Descriptor[], early: boolean): Promise<Asked> {
+  const sessions = new Map<string, Promise<string>>();
+  if (early) {
+    for (const d of blobs) {
+      const session = client.openUpload(repository, d.digest);
+      session.catch(() => {}); // a missing blob's upload awaits it; a present blob's is cancelled
+      sessions.set(d.digest, session);
+    }
+  }
+  let present: boolean[];
+  try {
+    present = await Promise.all(blobs.map((d) => client.blobExists(repository, d.digest, 'pull,push')));
+  } catch (error) {
+    await cancelSessions(client, sessions.values());
+    throw error;
+  }
+  const unused: Array<Promise<string>> = [];
+  blobs.forEach((d, i) => {
+    const session = sessions.get(d.digest);
+    if (present[i] && session) {
+      unused.push(session);
+      sessions.delete(d.digest);
+    }
+  });
+  return { missing: blobs.filter((_, i) => !present[i]), sessions, cancelled: cancelSessions(client, unused) };
+}
+
 interface Sent {
   uploaded: number;
   skipped: number;
@@ -92,6 +139,7 @@ async function sendImage(
   reference: string,
   plan: PushPlan,
   missing: Descriptor[],
+  sessions: Map<string, Promise<string>>,
   currentManifest: Promise<{ digest: string } | undefined>,
   blobOfDigest: (digest: string) => Promise<UploadBlob | undefined>,
   options: PushOptions,
@@ -114,7 +162,7 @@ async function sendImage(
           if (!b) throw new Error(`internal: blob ${digest} not built`);
           return b;
         });
-        await client.uploadBlob(ref.repository, descriptor, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }));
+        await client.uploadBlob(ref.repository, descriptor, blob, (event) => options.onProgress?.({ ...event, phase: 'upload' }), sessions.get(digest));
         uploaded++;
         bytesUploaded += size;
       }),
@@ -153,34 +201,40 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
   let skipped = 0;
   let mounted = 0;
   let bytesUploaded = 0;
+  // Sessions opened early and not (yet) used: cancelled when the push ends, whatever the outcome.
+  const pendingCancels: Array<Promise<void>> = [];
   try {
-    const missingOf = async (blobs: Descriptor[]) => {
-      const present = await Promise.all(blobs.map((d) => client.blobExists(ref.repository, d.digest, 'pull,push')));
-      return blobs.filter((_, i) => !present[i]);
+    const ask = async (candidate: PushPlan) => {
+      const early = !options.mountFrom && !pushedBefore(ref.registry, ref.repository, candidate.manifest.descriptor.digest);
+      const asked = await askRegistry(client, ref.repository, candidate.blobs, early);
+      pendingCancels.push(asked.cancelled);
+      return asked;
     };
     // What the tag names now, asked alongside the blob HEADs (or while the layer compresses): it
     // also opens the connection and fetches the token early.
     const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
     let plan: PushPlan;
-    let missing: Descriptor[];
+    let asked: Asked;
     if (fromCache) {
       plan = fromCache;
-      missing = await missingOf(plan.blobs);
-      if (missing.length > 0) {
+      asked = await ask(plan);
+      if (asked.missing.length > 0) {
         // The cache only knows digests: build the blobs (and trust the build if it differs).
         const image = await build();
         if (image.manifest.descriptor.digest !== plan.manifest.descriptor.digest) {
+          pendingCancels.push(cancelSessions(client, asked.sessions.values()));
           plan = planFromImage(image);
-          missing = await missingOf(plan.blobs);
+          asked = await ask(plan);
         }
       }
     } else {
       plan = planFromImage(await build());
-      missing = await missingOf(plan.blobs);
+      asked = await ask(plan);
     }
-    const sent = await sendImage(client, ref, reference, plan, missing, currentManifest, async (digest) => imageBlobs(await build()).find((blob) => blob.descriptor.digest === digest), options);
+    const sent = await sendImage(client, ref, reference, plan, asked.missing, asked.sessions, currentManifest, async (digest) => imageBlobs(await build()).find((blob) => blob.descriptor.digest === digest), options);
     ({ uploaded, skipped, mounted, bytesUploaded } = sent);
     const { digest, manifestUnchanged } = sent;
+    await Promise.all([...pendingCancels, recordPushed(ref.registry, ref.repository, digest)]);
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest } : tagged;
     return {
       image: formatReference(pushed),
@@ -199,7 +253,7 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
       requestCounts: client.requestCounts,
     };
   } catch (error) {
-    await client.cancelOpenUploads();
+    await Promise.all([client.cancelOpenUploads(), ...pendingCancels]);
     if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new CancelledError();
     throw error;
   }
@@ -225,11 +279,13 @@ async function pushPlan(
   const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
   const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
   const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
+  let asked: Asked | undefined;
   try {
     const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
-    const present = await Promise.all(plan.blobs.map((d) => client.blobExists(ref.repository, d.digest, 'pull,push')));
-    const missing = plan.blobs.filter((_, i) => !present[i]);
-    const sent = await sendImage(client, ref, reference, plan, missing, currentManifest, blobOfDigest, options);
+    const early = !options.mountFrom && !pushedBefore(ref.registry, ref.repository, plan.manifest.descriptor.digest);
+    asked = await askRegistry(client, ref.repository, plan.blobs, early);
+    const sent = await sendImage(client, ref, reference, plan, asked.missing, asked.sessions, currentManifest, blobOfDigest, options);
+    await Promise.all([asked.cancelled, recordPushed(ref.registry, ref.repository, sent.digest)]);
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest: sent.digest } : tagged;
     return {
       image: formatReference(pushed),
@@ -248,7 +304,7 @@ async function pushPlan(
       requestCounts: client.requestCounts,
     };
   } catch (error) {
-    await client.cancelOpenUploads();
+    await Promise.all([client.cancelOpenUploads(), asked?.cancelled]);
     if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new CancelledError();
     throw error;
   }
