@@ -5,8 +5,6 @@ import { readModuleFile } from '../oci/module-file.js';
 import { pushImage, pushLayout, type PushOptions, type PushResult } from '../oci/push.js';
 import { readLastPush, writeLastPush } from '../oci/last-push.js';
 import { isMutableTag, parseReference, type ImageReference } from '../oci/reference.js';
-import { agentRefusal } from './registry-trap.js';
-import { registryTrapVersions } from './versions.js';
 
 /**
  * `istio-wasm push` as the core sees it: flags resolved against the project, no printing. It lives
@@ -81,6 +79,8 @@ export async function pushProjectImage(request: ProjectPushRequest): Promise<Pro
     warnings.push(`the tag "${tag}" is meant to move, but the ${project?.config.kind ?? 'WasmPlugin'} would use imagePullPolicy IfNotPresent: proxies that cached the old module keep it. Pin sha256 (istio-wasm manifest --pin) or push an immutable tag`);
   }
   if (pushed.challenge.scheme !== 'none') {
+    // Only a registry that asks for credentials can be one the agent refuses: an anonymous push does not load the check.
+    const [{ agentRefusal }, { registryTrapVersions }] = await Promise.all([import('./registry-trap.js'), import('./versions.js')]);
     const why = agentRefusal({ scheme: pushed.challenge.scheme, realm: pushed.challenge.realm, service: pushed.challenge.service });
     if (why) warnings.push(`the istio-agent of Istio ${registryTrapVersions()} and later cannot pull from this registry: ${why}`);
   }
