@@ -283,8 +283,21 @@ async function pushPlan(
   try {
     const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
     const early = !options.mountFrom && !pushedBefore(ref.registry, ref.repository, plan.manifest.descriptor.digest);
-    asked = await askRegistry(client, ref.repository, plan.blobs, early);
-    const sent = await sendImage(client, ref, reference, plan, asked.missing, asked.sessions, currentManifest, blobOfDigest, options);
+    const asking = askRegistry(client, ref.repository, plan.blobs, early);
+    // Expecting to upload, the blobs are read while the registry is asked, as their sessions open.
+    const produced = new Map<string, Promise<UploadBlob | undefined>>();
+    const produce = (digest: string) => {
+      let blob = produced.get(digest);
+      if (!blob) {
+        blob = blobOfDigest(digest);
+        blob.catch(() => {}); // a blob the registry has is not needed
+        produced.set(digest, blob);
+      }
+      return blob;
+    };
+    if (early) for (const d of plan.blobs) void produce(d.digest);
+    asked = await asking;
+    const sent = await sendImage(client, ref, reference, plan, asked.missing, asked.sessions, currentManifest, produce, options);
     await Promise.all([asked.cancelled, recordPushed(ref.registry, ref.repository, sent.digest)]);
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest: sent.digest } : tagged;
     return {
