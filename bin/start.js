@@ -1,7 +1,8 @@
 // What both bins do first. CommonJS (bin/package.json), so what is answered here is answered before
 // Node starts its ES module loader: a lone `--version`, and `[command…] --help` from the pages the
 // build stored (dist/help.json, made by scripts/build/help-pages.mjs from commander's own output).
-// Everything else loads the CLI (CommonJS chunks, compiled from V8's code cache: load-cli.js).
+// Everything else loads the CLI (CommonJS chunks kept in one file, compiled from V8's code cache:
+// load-cli.js).
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 
@@ -19,7 +20,6 @@ module.exports = function start(entry) {
     return;
   }
   const sourceMaps = args.includes('--verbose') || Boolean(process.env.DEBUG);
-  if (sourceMaps) process.setSourceMapsEnabled(true);
   require('./load-cli.js')(path.join(__dirname, '..', 'dist'), { sourceMaps }).main(process.argv, entry);
 };
 

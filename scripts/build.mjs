@@ -3,10 +3,10 @@
 // package and starts without resolving hundreds of modules.
 //
 // Conventions (nothing here names a library or a command):
-// - entry points: src/cli.ts (the bins require dist/cli.cjs) and every `exports` subpath of
+// - entry points: src/cli.ts (the bins load dist/cli.chunks) and every `exports` subpath of
 //   package.json that points into dist/: `"./X"` → dist/X.js, built from src/X/index.ts or src/X.ts;
-// - the CLI is CommonJS chunks (dist/*.cjs, build/cli-commonjs.mjs says why), the library entries
-//   ES modules (dist/*.js), each build split into chunks of its own;
+// - the CLI is CommonJS chunks kept in one file (dist/cli.chunks, build/cli-commonjs.mjs says why),
+//   the library entries ES modules (dist/*.js), each build split into chunks of its own;
 // - every runtime library is bundled (the published package declares no dependencies); only Node's
 //   built-ins stay imports. Dynamic `import()` stays a separate chunk, loaded only when reached;
 // - the built-in templates are data in the bundle, `*.hbs` compiled to plain functions
@@ -15,7 +15,7 @@
 // - one flat dist/ (entries and chunks side by side), so code finds the package root at `..`;
 // - every bin's `--help` pages in dist/help.json, answered by the bins without loading the CLI
 //   (build/help-pages.mjs);
-// - linked source maps (stacks name the TypeScript file with `--verbose`), declarations for the
+// - source maps (stacks name the TypeScript file with `--verbose`; the CLI's in one file), declarations for the
 //   library entries under dist/types/, and the licences of the bundled libraries in
 //   dist/THIRD-PARTY-LICENSES.md.
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ const result = await build({ ...options, entryPoints: libraries, outdir: dist, m
 const cliBuild = await buildCliCommonJs(root, options, { cli }, dist);
 
 // Files of an earlier build go only after the new ones are written: a CLI started meanwhile (a
-// test, a watch) finds dist/cli.cjs at every moment.
+// test, a watch) finds dist/cli.chunks at every moment.
 const written = new Set([...Object.keys(result.metafile.outputs), ...cliBuild.outputs].map((f) => path.resolve(root, f)));
 written.add(path.join(dist, 'help.json'));
 for (const name of readdirSync(dist)) {

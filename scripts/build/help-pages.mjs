@@ -8,12 +8,16 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const narrowWidth = 80;
 const unwrapped = 1_000_000;
 
 export async function writeHelpPages(dist, bins) {
-  const { helpPages } = createRequire(import.meta.url)(path.join(dist, 'cli.cjs'));
+  // Loaded as the bins load it (without writing a code cache).
+  const { helpPages } = createRequire(import.meta.url)(path.join(root, 'bin', 'load-cli.js'))(dist, { cache: false });
   const out = {};
   for (const entry of bins) {
     const narrow = await helpPages(entry, narrowWidth);

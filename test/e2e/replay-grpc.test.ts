@@ -60,7 +60,7 @@ async function startGrpc(): Promise<{ server: http2.Http2Server; url: string }> 
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli.chunks'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-replay-grpc-');
   plugin = path.join(tmp.dir, 'grpc-check.wasm');
   writeFileSync(plugin, await wat('grpc-check.wat'));

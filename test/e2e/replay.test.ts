@@ -23,7 +23,7 @@ const authCluster = 'outbound|8080||auth.default.svc.cluster.local';
 const config = JSON.stringify({ authCluster, responseHeader: 'x-demo' });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli.chunks'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-replay-');
   if (buildCPlugin('example-plugin.c', tmp.dir)) example = path.join(tmp.dir, 'example-plugin.wasm');
   upstream = await startServer(echoHandler());

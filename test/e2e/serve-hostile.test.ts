@@ -15,7 +15,7 @@ const running: ServeProcess[] = [];
 const servers: Array<{ close: () => Promise<void> }> = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli.chunks'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-serve-hostile-');
 });
 

@@ -16,7 +16,7 @@ let upstream: Awaited<ReturnType<typeof startServer>>;
 const running: ServeProcess[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli.chunks'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-serve-trace-');
   if (buildCPlugin('example-plugin.c', tmp.dir)) example = path.join(tmp.dir, 'example-plugin.wasm');
   upstream = await startServer(echoHandler());

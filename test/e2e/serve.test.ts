@@ -19,7 +19,7 @@ const running: ServeProcess[] = [];
 const authCluster = 'outbound|8080||auth.default.svc.cluster.local';
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli.chunks'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-serve-');
   const built = buildCPlugin('example-plugin.c', tmp.dir);
   if (built) example = path.join(tmp.dir, 'example-plugin.wasm');

@@ -63,7 +63,10 @@ describe('the packed package', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(existsSync(path.join(installed, 'src'))).toBe(false);
     expect(existsSync(path.join(installed, 'templates'))).toBe(false);
-    expect(existsSync(path.join(installed, 'dist', 'cli.cjs'))).toBe(true);
+    // The CLI's chunks and their maps are two files (npm installs file by file), not a file each.
+    expect(existsSync(path.join(installed, 'dist', 'cli.chunks'))).toBe(true);
+    expect(existsSync(path.join(installed, 'dist', 'cli.chunks.map'))).toBe(true);
+    expect(readdirSync(path.join(installed, 'dist')).filter((n) => n.endsWith('.cjs') || n.endsWith('.cjs.map'))).toEqual([]);
   }, 120_000);
 
   it('npx create-istio-wasm scaffolds a project whose npm test passes', async () => {

@@ -20,7 +20,7 @@ let serve: ServeProcess | undefined;
 let browser: BrowserContext | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli.chunks'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
   tmp = await makeTempDir('ciw-serve-ui-');
   if (buildCPlugin('example-plugin.c', tmp.dir)) example = path.join(tmp.dir, 'example-plugin.wasm');
   upstream = await startServer((req, res) => {
