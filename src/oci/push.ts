@@ -234,7 +234,8 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
     const sent = await sendImage(client, ref, reference, plan, asked.missing, asked.sessions, currentManifest, async (digest) => imageBlobs(await build()).find((blob) => blob.descriptor.digest === digest), options);
     ({ uploaded, skipped, mounted, bytesUploaded } = sent);
     const { digest, manifestUnchanged } = sent;
-    await Promise.all([...pendingCancels, recordPushed(ref.registry, ref.repository, digest)]);
+    await Promise.all(pendingCancels);
+    recordPushed(ref.registry, ref.repository, digest);
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest } : tagged;
     return {
       image: formatReference(pushed),
@@ -298,7 +299,8 @@ async function pushPlan(
     if (early) for (const d of plan.blobs) void produce(d.digest);
     asked = await asking;
     const sent = await sendImage(client, ref, reference, plan, asked.missing, asked.sessions, currentManifest, produce, options);
-    await Promise.all([asked.cancelled, recordPushed(ref.registry, ref.repository, sent.digest)]);
+    await asked.cancelled;
+    recordPushed(ref.registry, ref.repository, sent.digest);
     const pushed: ImageReference = reference.startsWith('sha256:') ? { registry: ref.registry, repository: ref.repository, digest: sent.digest } : tagged;
     return {
       image: formatReference(pushed),
