@@ -123,6 +123,17 @@ async function askRegistry(client: RegistryClient, repository: string, blobs: De
   return { missing: blobs.filter((_, i) => !present[i]), sessions, cancelled: cancelSessions(client, unused) };
 }
 
+/**
+ * Whether the tag already names the plan's manifest. The registry then holds its blobs too: it
+ * refuses a manifest whose blobs it lacks, and keeps the blobs of a manifest it keeps (as oras
+ * copies skip what is under a manifest the target has).
+ */
+async function tagNames(currentManifest: Promise<{ digest: string } | undefined>, plan: PushPlan): Promise<boolean> {
+  return (await currentManifest)?.digest === plan.manifest.descriptor.digest;
+}
+
+const nothingMissing: Asked = { missing: [], sessions: new Map(), cancelled: Promise.resolve() };
+
 interface Sent {
   uploaded: number;
   skipped: number;
@@ -182,6 +193,14 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
   checkModuleBytes(wasm, 'the module');
   const variant = options.variant ?? 'compat';
   const buildOptions = { variant, ...(options.rootIds ? { rootIds: options.rootIds } : {}) };
+  const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
+  const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
+  const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
+  // What the tag names now, asked first: it opens the connection (and fetches a token) while the
+  // module is hashed, and for a re-push its answer is the only one needed. The request goes out
+  // before hashing holds the thread (a turn of the event loop: the connect completes on loopback).
+  const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
   const wasmSha256 = sha256Hex(wasm);
   const key = cacheKey(wasmSha256, { variant, rootIds: options.rootIds ?? [], epoch: process.env.SOURCE_DATE_EPOCH ?? '' });
   let built: Promise<BuiltImage> | undefined;
@@ -194,9 +213,6 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
   };
   const cached = await readCachedImage(key);
   const fromCache = cached ? planFromCache(cached, variant, wasmSha256) : undefined;
-  const client = await connect(ref, { ...options, client: { ...options.client, actions: 'pull,push' } });
-  const tagged: ImageReference = { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' };
-  const reference = ref.digest && !ref.tag ? ref.digest : tagged.tag!;
   let uploaded = 0;
   let skipped = 0;
   let mounted = 0;
@@ -210,14 +226,12 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
       pendingCancels.push(asked.cancelled);
       return asked;
     };
-    // What the tag names now, asked alongside the blob HEADs (or while the layer compresses): it
-    // also opens the connection and fetches the token early.
-    const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
     let plan: PushPlan;
     let asked: Asked;
     if (fromCache) {
       plan = fromCache;
-      asked = await ask(plan);
+      // Built before: most likely a re-push, and a tag naming this manifest already answers it.
+      asked = (await tagNames(currentManifest, plan)) ? nothingMissing : await ask(plan);
       if (asked.missing.length > 0) {
         // The cache only knows digests: build the blobs (and trust the build if it differs).
         const image = await build();
@@ -284,7 +298,8 @@ async function pushPlan(
   try {
     const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
     const early = !options.mountFrom && !pushedBefore(ref.registry, ref.repository, plan.manifest.descriptor.digest);
-    const asking = askRegistry(client, ref.repository, plan.blobs, early);
+    // Pushed from here before: most likely a re-push, and a tag naming this manifest already answers it.
+    const asking = !early && !options.mountFrom && (await tagNames(currentManifest, plan)) ? Promise.resolve(nothingMissing) : askRegistry(client, ref.repository, plan.blobs, early);
     // Expecting to upload, the blobs are read while the registry is asked, as their sessions open.
     const produced = new Map<string, Promise<UploadBlob | undefined>>();
     const produce = (digest: string) => {

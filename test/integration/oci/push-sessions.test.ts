@@ -86,11 +86,16 @@ describe.skipIf(!ready)('upload sessions opened while the registry is asked', ()
     const copied = await checkWithSkopeo(pushed.image, pushed.digest, path.join(dir, 'copy-first'));
     expect(Buffer.from(copied.module).equals(Buffer.from(wasm))).toBe(true);
 
-    // Pushed from here before: the re-push asks first, and makes HEAD requests only.
+    // Pushed from here before: the re-push asks what the tag names, and that answers it (one HEAD).
     p.requests.length = 0;
     const again = await pushLayout(layout, 'v1', ref, {});
     expect(again).toMatchObject({ uploaded: 0, skipped: 2, manifestUnchanged: true, digest: pushed.digest });
-    expect(p.requests.map((r) => r.method)).toEqual(['HEAD', 'HEAD', 'HEAD']);
+    expect(p.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /v2/wasm/sessions/manifests/v1']);
+    // The same image under a new tag: the tag names nothing yet, so the blobs are asked about (no sessions: they are expected there).
+    p.requests.length = 0;
+    const tagged = await pushLayout(layout, 'v1', parseReference(`${p.host}/wasm/sessions:v2`), {});
+    expect(tagged).toMatchObject({ uploaded: 0, skipped: 2, manifestUnchanged: false, digest: pushed.digest });
+    expect(p.requests.map((r) => r.method).sort()).toEqual(['HEAD', 'HEAD', 'HEAD', 'PUT']);
   });
 
   it('cancels the sessions of blobs the registry already has', async () => {
