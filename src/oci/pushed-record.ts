@@ -6,8 +6,9 @@ import { sha256Hex } from '../util/sha256.js';
 /**
  * The manifests this machine pushed to a repository (the last few, one small file per repository
  * in the cache). A push of a manifest not recorded there expects the registry to lack its blobs and
- * opens their upload sessions while it asks; a re-push of a recorded one only asks (HEAD requests).
- * Only a hint: a lost or stale record costs a round trip, or a session opened and cancelled.
+ * opens their upload sessions while it asks; a re-push of a recorded one asks what the tag names
+ * first, and only that when it names the manifest. Only a hint: a lost or stale record costs a
+ * round trip, or a session opened and cancelled.
  */
 const kept = 32;
 
@@ -45,6 +46,10 @@ export function recordPushed(registry: string, repository: string, manifestDiges
     renameSync(temp, file);
   } catch {
     // a record that cannot be written only costs the next push a cancelled session
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // nothing was written there
+    }
   }
 }
