@@ -2,7 +2,7 @@ import type { Entry } from './program.js';
 
 export type { Entry };
 
-type Reporting = Pick<typeof import('./errors.js'), 'isCliError' | 'messageOf'> & Pick<typeof import('./ui/output.js'), 'paint' | 'isVerbose'>;
+type Reporting = Pick<typeof import('./errors.js'), 'isCliError' | 'messageOf'> & Pick<typeof import('./ui/output.js'), 'paint' | 'isVerbose' | 'write'>;
 
 /**
  * The one error boundary: every failure becomes one red line (plus hint) and an exit code. The
@@ -18,13 +18,8 @@ export async function main(argv: string[], entry: Entry): Promise<void> {
     import('./program.js'),
   ]);
   installInterruptHandler();
-  // `istio-wasm … | head` closes stdout early: that is the reader's choice, not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
+  // Output goes through ui/output (which also handles `istio-wasm … | head` closing stdout early):
+  // process.stdout and process.stderr are built only when a terminal or a prompt needs them.
   const program = await buildProgram(entry, argv.slice(2));
   try {
     await program.parseAsync(argv);
@@ -38,24 +33,24 @@ export async function helpPages(entry: Entry, width: number): Promise<Record<str
   return (await import('./help-pages.js')).helpPages(entry, width);
 }
 
-function reportError(error: unknown, { isCliError, messageOf, paint, isVerbose }: Reporting): number {
+function reportError(error: unknown, { isCliError, messageOf, paint, isVerbose, write }: Reporting): number {
   if (error instanceof Error && error.name === 'CommanderError') {
     // commander already printed its message (or help/version, which exit 0).
     return (error as Error & { exitCode: number }).exitCode === 0 ? 0 : 2;
   }
   if (isCliError(error)) {
     const line = error.code === 'CANCELLED' ? error.message : `error: ${error.message}`;
-    process.stderr.write(`${paint('red', line)}\n`);
-    if (error.hint) process.stderr.write(`${paint('dim', `hint: ${error.hint}`)}\n`);
-    if (isVerbose() && error.stack) process.stderr.write(`${paint('dim', error.stack)}\n`);
+    write('stderr', `${paint('red', line)}\n`);
+    if (error.hint) write('stderr', `${paint('dim', `hint: ${error.hint}`)}\n`);
+    if (isVerbose() && error.stack) write('stderr', `${paint('dim', error.stack)}\n`);
     return error.exitCode;
   }
   if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
-    process.stderr.write(`${paint('red', 'Operation cancelled')}\n`);
+    write('stderr', `${paint('red', 'Operation cancelled')}\n`);
     return 130;
   }
-  process.stderr.write(`${paint('red', `error: unexpected failure: ${messageOf(error)}`)}\n`);
-  if (isVerbose() && error instanceof Error && error.stack) process.stderr.write(`${paint('dim', error.stack)}\n`);
-  else process.stderr.write(`${paint('dim', 'hint: run again with --verbose for the stack trace, and report it if it persists')}\n`);
+  write('stderr', `${paint('red', `error: unexpected failure: ${messageOf(error)}`)}\n`);
+  if (isVerbose() && error instanceof Error && error.stack) write('stderr', `${paint('dim', error.stack)}\n`);
+  else write('stderr', `${paint('dim', 'hint: run again with --verbose for the stack trace, and report it if it persists')}\n`);
   return 1;
 }

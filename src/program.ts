@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { setOutputMode } from './ui/output.js';
+import { setOutputMode, write } from './ui/output.js';
 import { packageInfo } from './version.js';
 
 export type Entry = 'istio-wasm' | 'create-istio-wasm';
@@ -16,6 +16,8 @@ export async function buildProgram(entry: Entry, args?: readonly string[]): Prom
     .option('--verbose', 'print debug output and error stacks')
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    // commander's help and errors go out as the rest does (ui/output).
+    .configureOutput({ writeOut: (text) => write('stdout', text), writeErr: (text) => write('stderr', text) })
     .exitOverride();
   program.hook('preAction', (_this, action) => {
     const opts = action.optsWithGlobals();

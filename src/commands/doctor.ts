@@ -31,7 +31,7 @@ Examples:
       const report = await runDoctor({ cwd: process.cwd() });
       if (opts.json) out.json(report);
       else {
-        const mark = { ok: out.paint('green', '✔', process.stdout), missing: out.paint('red', '✘', process.stdout), warn: out.paint('yellow', '!', process.stdout), skipped: out.paint('dim', '-', process.stdout) };
+        const mark = { ok: out.paint('green', '✔', 'stdout'), missing: out.paint('red', '✘', 'stdout'), warn: out.paint('yellow', '!', 'stdout'), skipped: out.paint('dim', '-', 'stdout') };
         const lines: string[] = [];
         if (report.project) lines.push(`project ${report.project.root} (${report.project.language}, image ${report.project.image}, Istio ${report.project.istioVersion})`);
         else lines.push('no istio-wasm.yaml here: checking Node, the tools and the cluster only');

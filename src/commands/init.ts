@@ -67,7 +67,7 @@ export function registerInit(program: Command): void {
         done.added.length ? (done.dryRun ? 'Would add:' : 'Added:') : 'Nothing to add: every file exists.',
         ...done.added.map((f) => `  ${rel(f)}`),
       ];
-      if (done.leftAlone.length) lines.push('Left alone:', ...done.leftAlone.map((k) => `  ${rel(k.path)}  ${paint('dim', k.reason, process.stdout)}`));
+      if (done.leftAlone.length) lines.push('Left alone:', ...done.leftAlone.map((k) => `  ${rel(k.path)}  ${paint('dim', k.reason, 'stdout')}`));
       if (!done.dryRun) success(done.added.length ? `initialised ${done.dir}` : `${done.dir} is already initialised`);
       result([...lines, '', 'Next: npm install (for the CLI and vitest), then npx istio-wasm build, test, push, manifest --pin'].join('\n'));
     });

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { debug, info, json, result, success, warn } from '../ui/output.js';
+import { debug, info, isTerminal, json, result, success, warn } from '../ui/output.js';
 
 interface PushOptions {
   wasm?: string;
@@ -57,7 +57,7 @@ export function registerPush(program: Command): void {
         log: debug,
         onStart: ({ file, size, reference }) =>
           info(`pushing ${file}${size !== undefined ? ` (${formatBytes(size)})` : ''} to ${reference.registry}/${reference.repository}:${reference.tag ?? 'latest'}`),
-        onProgress: uploadProgress({ tty: process.stderr.isTTY === true && !opts.json }),
+        onProgress: uploadProgress({ tty: !opts.json && isTerminal('stderr') }),
       });
       for (const w of warnings) warn(w);
 

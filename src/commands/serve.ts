@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { cancelSignal } from '../runtime.js';
-import { info, paint, result, success, warn } from '../ui/output.js';
+import { info, paint, result, success, warn, write } from '../ui/output.js';
 import type { ServeEvent, ServeFlags } from '../serve/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -9,7 +9,7 @@ function printEvent(e: ServeEvent): void {
   switch (e.type) {
     case 'log': {
       const style = e.level === 'error' || e.level === 'critical' ? 'red' : e.level === 'warn' ? 'yellow' : 'dim';
-      process.stderr.write(`${paint(style, `[${e.plugin}] [${e.level}] [ctx ${e.contextId}]`)} ${e.message}\n`);
+      write('stderr', `${paint(style, `[${e.plugin}] [${e.level}] [ctx ${e.contextId}]`)} ${e.message}\n`);
       return;
     }
     case 'plugin-failed':

@@ -62,7 +62,7 @@ export async function runValidate(files: string[], options: ValidateOptions): Pr
   for (const f of report.files) {
     if (f.error !== undefined) {
       // Not a verdict on the file's contents: said on stderr as an error, the report goes on.
-      process.stderr.write(`error: ${f.file}: ${f.error}\n`);
+      out.write('stderr', `error: ${f.file}: ${f.error}\n`);
       continue;
     }
     if (f.documents.length === 0) lines.push(`${f.file}: no WasmPlugin or TrafficExtension documents`);

@@ -1,5 +1,5 @@
 import { formatBytes } from '../util/format-bytes.js';
-import { debug, info } from './output.js';
+import { debug, info, write } from './output.js';
 
 export interface TransferEvent {
   phase: 'upload' | 'skip' | 'mount';
@@ -18,7 +18,7 @@ export function uploadProgress(options: { tty: boolean; largeBytes?: number }): 
   const drawn = new Map<string, number>();
   let drawing = false;
   const line = (text: string) => {
-    if (drawing) process.stderr.write('\r\x1b[2K');
+    if (drawing) write('stderr', '\r\x1b[2K');
     drawing = false;
     info(text);
   };
@@ -37,7 +37,7 @@ export function uploadProgress(options: { tty: boolean; largeBytes?: number }): 
     if (now - (drawn.get(short) ?? 0) < 100) return;
     drawn.set(short, now);
     const percent = Math.floor((event.sent / event.total) * 100);
-    process.stderr.write(`\r\x1b[2K  uploading ${short} ${formatBytes(event.sent)} / ${formatBytes(event.total)} (${percent}%)`);
+    write('stderr', `\r\x1b[2K  uploading ${short} ${formatBytes(event.sent)} / ${formatBytes(event.total)} (${percent}%)`);
     drawing = true;
   };
 }
