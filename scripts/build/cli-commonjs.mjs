@@ -36,9 +36,9 @@ export async function buildCliCommonJs(root, options, entryPoints, outdir) {
       legalComments: 'none',
       logLevel: 'warning',
       supported: { 'dynamic-import': false },
-      // src/version.ts finds the package root from its module's URL, computed only when asked.
+      // src/version.ts finds the package root from the module's directory (its URL is computed only when asked).
       define: { 'import.meta': '__ciwImportMeta' },
-      banner: { js: "var __ciwImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+      banner: { js: "var __ciwImportMeta = { dirname: __dirname, filename: __filename, get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
       metafile: true,
       write: false,
     });

@@ -31,7 +31,7 @@ const outcome = (render: () => string): Outcome => {
 };
 
 function both(text: string, context: unknown): { ours: Outcome; theirs: Outcome } {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the function the build writes into the bundle
+  // The function as the build writes it into the bundle.
   const fn = new Function(`return ${compiler.templateFunctionSource(text)}`)() as TemplateFunction;
   return {
     ours: outcome(() => fn(context, runtime)),
