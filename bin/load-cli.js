@@ -10,6 +10,8 @@
 // The code cache is kept here, as v8-compile-cache does it, on every Node version: each chunk
 // compiled with the cached data of an earlier run, and the data of chunks that had none (or whose
 // data V8 refused) written when the process exits, so it holds every function that run compiled.
+// The chunks one command loads are also compiled together, as one script with one cache entry,
+// once a run of that command has listed them (openSession).
 // The data of all chunks of an install is one file, read in one call, used only while dist/cli.chunks
 // has the size, inode and modification time it was made from (as make and git's index tell a
 // changed file; hashing the text needs crypto or zlib, 3-10 ms to load); V8 checks its own
@@ -125,10 +127,11 @@ function openCache(store, file, identity) {
 }
 
 /**
- * Stacks that name the TypeScript sources: each frame in a chunk (`dist/name.cjs:line:column`)
- * mapped through that chunk's source map, the rest as V8 writes them.
+ * Stacks that name the TypeScript sources: each frame in a chunk (`dist/name.cjs:line:column`, or
+ * a line of a session's script that `locate` places in a chunk) mapped through that chunk's source
+ * map, the rest as V8 writes them.
  */
-function mapStacks(dist, mapFile) {
+function mapStacks(dist, mapFile, locate) {
   let maps;
   const parsed = new Map();
   const mapOf = (name) => {
@@ -145,14 +148,17 @@ function mapStacks(dist, mapFile) {
     if (!file || path.dirname(file) !== dist) return text;
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
+    // A chunk's own script carries Module.wrap's prefix on its first line, which the map does not
+    // know; in a session's script (dist/session-NAME.cjs) each chunk starts on a line of its own.
+    const grouped = locate(file, line);
+    const [name, chunkLine, shift] = grouped ? [grouped.name, grouped.line, 0] : [path.basename(file), line, line === 1 ? wrapperLength : 0];
     let map;
     try {
-      map = mapOf(path.basename(file));
+      map = mapOf(name);
     } catch {
       return text;
     }
-    // The first line carries Module.wrap's prefix, which the map does not know.
-    const entry = map?.findEntry(line - 1, column - 1 - (line === 1 ? wrapperLength : 0));
+    const entry = map?.findEntry(chunkLine - 1, column - 1 - shift);
     if (!entry?.originalSource) return text;
     const source = entry.originalSource.startsWith('file:') ? require('node:url').fileURLToPath(entry.originalSource) : path.resolve(dist, entry.originalSource);
     return text.replace(`${file}:${line}:${column}`, `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`);
@@ -168,16 +174,109 @@ function mapStacks(dist, mapFile) {
   };
 }
 
-module.exports = function loadCli(dist, { sourceMaps = false, cache = !process.env.NODE_DISABLE_COMPILE_CACHE } = {}) {
+/**
+ * The chunks the last runs of one command (a session: `create-istio-wasm`, `istio-wasm build`, …)
+ * loaded, compiled as one script: one read, one deserialization of V8's code cache, one run, where
+ * each chunk on its own costs all three (~3 ms of a scaffold's 34 chunks). Its file in the cache:
+ * a header of { identity, chunks, hot } after its 4-byte length, then V8's data. A run that loads
+ * chunks the script lacks writes the longer list, with no data ("cold": made at exit, V8 would hold
+ * none of the functions that ran); the next run compiles that script from source and writes its
+ * data after running it ("hot"). A chunk outside the script is compiled on its own as before.
+ */
+function openSession(file, filename, identity, chunks) {
+  let record;
+  try {
+    const bytes = fs.readFileSync(file);
+    const headerLength = bytes.readUInt32LE(0);
+    const header = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength));
+    if (header.identity === identity && Array.isArray(header.chunks) && header.chunks.every((n) => chunks.has(n))) {
+      record = { chunks: header.chunks, data: header.hot ? bytes.subarray(4 + headerLength) : undefined };
+    }
+  } catch {
+    // none yet, or unreadable: written anew at exit
+  }
+  let script;
+  let functions;
+  const starts = [];
+  if (record) {
+    // `[`, then per chunk: the wrapper's line, the chunk's lines, `},`; then `]`.
+    const parts = ['[\n'];
+    let line = 2;
+    for (const name of record.chunks) {
+      let source = chunks.source(name);
+      if (!source.endsWith('\n')) source += '\n';
+      parts.push('function (exports, require, module, __filename, __dirname) {\n', source, '},\n');
+      starts.push([line + 1, name]);
+      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) line++;
+      line += 2;
+    }
+    parts.push(']\n');
+    script = new vm.Script(parts.join(''), { filename, cachedData: record.data });
+    const list = script.runInThisContext({ displayErrors: true });
+    functions = new Map(record.chunks.map((name, i) => [name, list[i]]));
+  }
+  return {
+    filename,
+    function: (name) => functions?.get(name),
+    /** The chunk and its line, for a line of this script. */
+    locate(line) {
+      let found;
+      for (const start of starts) if (start[0] <= line) found = start;
+      return found && { name: found[1], line: line - found[0] + 1 };
+    },
+    /** At exit: the list with the chunks this run added, or the data of a script that had none. */
+    save(loaded) {
+      const known = new Set(record?.chunks ?? []);
+      const added = loaded.filter((n) => !known.has(n));
+      let header;
+      let data = Buffer.alloc(0);
+      if (added.length > 0) header = { identity, chunks: [...(record?.chunks ?? []), ...added], hot: false };
+      else if (record && (record.data === undefined || script.cachedDataRejected)) {
+        header = { identity, chunks: record.chunks, hot: true };
+        data = script.createCachedData();
+      } else return;
+      const headerBytes = Buffer.from(JSON.stringify(header));
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(headerBytes.length, 0);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const temp = `${file}.${process.pid}`;
+      fs.writeFileSync(temp, Buffer.concat([length, headerBytes, data]));
+      fs.renameSync(temp, file);
+    },
+  };
+}
+
+module.exports = function loadCli(dist, { sourceMaps = false, cache = !process.env.NODE_DISABLE_COMPILE_CACHE, session } = {}) {
   const chunksFile = path.join(dist, 'cli.chunks');
   const chunks = openChunks(chunksFile);
-  if (sourceMaps) mapStacks(dist, `${chunksFile}.map`);
   let codeCache;
+  let group;
+  let order;
+  if (sourceMaps) mapStacks(dist, `${chunksFile}.map`, (file, line) => (file === group?.filename ? group.locate(line) : undefined));
   if (cache) {
     const { size, mtimeMs, ino } = fs.fstatSync(chunks.fd);
     const identity = `${size}-${ino}-${Math.round(mtimeMs * 1000)}`;
     const store = path.join(cacheDir(), `${process.version}-${process.arch}`);
     codeCache = openCache(store, path.join(store, `cli.chunks-${identity}`), identity);
+    // A session is named by the bins (its name a word of letters, digits and dashes).
+    if (session !== undefined && /^[a-z][a-z0-9-]{0,60}$/.test(session)) {
+      try {
+        group = openSession(path.join(store, `cli.chunks-${identity}-${session}`), path.join(dist, `session-${session}.cjs`), identity, chunks);
+      } catch {
+        // each chunk on its own, as without a session
+      }
+    }
+    if (group) {
+      const loadedThisRun = [];
+      order = loadedThisRun;
+      process.once('exit', () => {
+        try {
+          group.save(loadedThisRun);
+        } catch {
+          // no session script this time
+        }
+      });
+    }
   }
 
   const paths = Module._nodeModulePaths(dist);
@@ -195,16 +294,20 @@ module.exports = function loadCli(dist, { sourceMaps = false, cache = !process.e
     module.paths = paths;
     Module._cache[filename] = module;
     modules.set(name, module);
+    order?.push(name);
     try {
-      const content = chunks.source(name);
-      const cachedData = codeCache?.data(name);
-      const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-      codeCache?.compiled(name, script, cachedData);
+      let run = group?.function(name);
+      if (run === undefined) {
+        const cachedData = codeCache?.data(name);
+        const script = new vm.Script(Module.wrap(chunks.source(name)), { filename, cachedData });
+        codeCache?.compiled(name, script, cachedData);
+        run = script.runInThisContext({ displayErrors: true });
+      }
       const require = (id) => (id.startsWith('./') && id.endsWith('.cjs') ? load(id.slice(2), module) : module.require(id));
       require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
       require.main = process.mainModule;
       require.cache = Module._cache;
-      script.runInThisContext({ displayErrors: true }).call(module.exports, module.exports, require, module, filename, dist);
+      run.call(module.exports, module.exports, require, module, filename, dist);
     } catch (error) {
       delete Module._cache[filename];
       modules.delete(name);

@@ -20,7 +20,10 @@ module.exports = function start(entry) {
     return;
   }
   const sourceMaps = args.includes('--verbose') || Boolean(process.env.DEBUG);
-  require('./load-cli.js')(path.join(__dirname, '..', 'dist'), { sourceMaps }).main(process.argv, entry);
+  // The chunks a run loads depend on the command: each command's are compiled together (load-cli.js).
+  const command = entry === 'istio-wasm' ? args.find((a) => !a.startsWith('-')) : undefined;
+  const session = command === undefined ? entry : `${entry}-${command}`;
+  require('./load-cli.js')(path.join(__dirname, '..', 'dist'), { sourceMaps, session }).main(process.argv, entry);
 };
 
 /**

@@ -21,33 +21,60 @@ const entries = (cache: string): string[] => {
   }
 };
 
+/** A session's file: its header, and V8's data after it. */
+function session(file: string): { header: { identity: string; chunks: string[]; hot: boolean }; data: Buffer } {
+  const bytes = readFileSync(file);
+  const length = bytes.readUInt32LE(0);
+  return { header: JSON.parse(bytes.toString('utf8', 4, 4 + length)) as { identity: string; chunks: string[]; hot: boolean }, data: bytes.subarray(4 + length) };
+}
+
 describe('compile cache', () => {
   it('is written by a first run, used and added to by the next, and a damaged one only costs time', async () => {
     const cache = path.join(tmp.dir, 'cache');
     const create = (dir: string) => runCli([dir, '--yes', '--no-install', '--no-git', '--json'], { bin: 'create-istio-wasm', cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
     const first = await create('one');
     expect(first.code, first.stderr).toBe(0);
-    // One file for the install (named by its entry chunk), holding every chunk the run loaded.
-    const [file, ...others] = entries(cache);
-    expect(others).toEqual([]);
-    expect(path.basename(file!)).toMatch(/^cli\.chunks-/);
-    const written = readFileSync(file!);
+    // One file for the install holding each chunk the runs loaded, and one per session (command)
+    // listing the chunks it loads, later with the data of the one script they are compiled as.
+    const chunkFile = () => entries(cache).find((f) => /^cli\.chunks-\d+-\d+-\d+$/.test(path.basename(f)))!;
+    const sessionFile = (name: string) => entries(cache).find((f) => path.basename(f).endsWith(`-${name}`))!;
+    expect(entries(cache).map((f) => path.basename(f).replace(/-\d+-\d+-\d+/, '-ID')).sort()).toEqual(['cli.chunks-ID', 'cli.chunks-ID-create-istio-wasm']);
+    const written = readFileSync(chunkFile());
     expect(written.toString('latin1')).toContain('builtin-template-assemblyscript-');
+    const cold = session(sessionFile('create-istio-wasm'));
+    expect(cold.header.hot).toBe(false);
+    expect(cold.header.chunks).toContain('cli.cjs');
+    expect(cold.header.chunks.some((c) => c.startsWith('builtin-template-assemblyscript-'))).toBe(true);
+    expect(cold.data.length).toBe(0);
+
+    // The next run compiles the session's chunks as one script and writes V8's data for it.
     const second = await create('two');
     expect(second.code, second.stderr).toBe(0);
-    expect(readFileSync(file!).equals(written)).toBe(true);
-    expect(JSON.parse(second.stdout).files).toEqual(JSON.parse(first.stdout).files);
-
-    // Another command loads other chunks: their data is added.
-    const other = await runCli(['doctor', '--json'], { cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
-    expect(other.stdout.length).toBeGreaterThan(0);
-    expect(readFileSync(file!).length).toBeGreaterThan(written.length);
-
-    // Data that is not V8's (or not this Node's) is refused: the chunks compile from source and the file is written anew.
-    writeFileSync(file!, Buffer.alloc(64, 7));
+    expect(readFileSync(chunkFile()).equals(written)).toBe(true);
+    const hotBytes = readFileSync(sessionFile('create-istio-wasm'));
+    const hot = session(sessionFile('create-istio-wasm'));
+    expect(hot.header).toEqual({ ...cold.header, hot: true });
+    expect(hot.data.length).toBeGreaterThan(10_000);
+    // … which later runs use as it is.
     const third = await create('three');
     expect(third.code, third.stderr).toBe(0);
-    expect(readFileSync(file!).length).toBeGreaterThan(64);
+    expect(readFileSync(sessionFile('create-istio-wasm')).equals(hotBytes)).toBe(true);
+    for (const r of [second, third]) expect(JSON.parse(r.stdout).files).toEqual(JSON.parse(first.stdout).files);
+    for (const dir of ['one', 'two', 'three']) expect(readFileSync(path.join(tmp.dir, dir, 'package.json'), 'utf8')).toContain(`"name": "${dir}"`);
+
+    // Another command loads other chunks: their data is added, and it is a session of its own.
+    const other = await runCli(['doctor', '--json'], { cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
+    expect(other.stdout.length).toBeGreaterThan(0);
+    expect(readFileSync(chunkFile()).length).toBeGreaterThan(written.length);
+    expect(session(sessionFile('istio-wasm-doctor')).header.chunks).toContain('cli.cjs');
+
+    // Data that is not V8's (or not this Node's) is refused: the chunks compile from source and the files are written anew.
+    writeFileSync(chunkFile(), Buffer.alloc(64, 7));
+    writeFileSync(sessionFile('create-istio-wasm'), Buffer.alloc(64, 7));
+    const fourth = await create('damaged');
+    expect(fourth.code, fourth.stderr).toBe(0);
+    expect(readFileSync(chunkFile()).length).toBeGreaterThan(64);
+    expect(session(sessionFile('create-istio-wasm')).header.chunks).toEqual(cold.header.chunks);
   });
 
   it('NODE_DISABLE_COMPILE_CACHE turns it off', async () => {
@@ -63,8 +90,9 @@ describe('stacks of the CLI (its chunks are one file, their source maps another)
   it('--verbose names the TypeScript file, line and column of each frame, with or without a code cache', async () => {
     const sourceLine = (file: string, line: number) => readFileSync(path.join(repoRoot, file), 'utf8').split('\n')[line - 1] ?? '';
     for (const env of [{ XDG_CACHE_HOME: path.join(tmp.dir, 'stack-cache') }, { NODE_DISABLE_COMPILE_CACHE: '1' }]) {
-      // Twice with a cache: the second run compiles from it.
-      for (const _ of [1, 2]) {
+      // Three times with a cache: each chunk on its own (and cached), then the session's script from
+      // source, then from its cache.
+      for (const _ of [1, 2, 3]) {
         const r = await runCli(['inspect', path.join(tmp.dir, 'missing.wasm'), '--verbose'], { cwd: tmp.dir, env });
         expect(r.code).not.toBe(0);
         const frame = /\((\/[^)]*?(src\/commands\/inspect\.ts)):(\d+):(\d+)\)/.exec(r.stderr);
