@@ -1,22 +1,20 @@
 // Loads the CLI: its CommonJS chunks, kept in one file (dist/cli.chunks, written by
-// scripts/build/cli-commonjs.mjs), each compiled when first required, from V8's code cache.
+// scripts/build/cli-commonjs.mjs), each run when first required.
 //
 // Why one file: npm extracts a package file by file, and ~150 chunk files and as many source maps
 // were most of the time `npx create-istio-wasm` spent installing; a start also opened and read
-// each chunk it loaded. Now a start opens one file and reads and compiles only the chunks it
-// requires (`./name.cjs`, found in the file's table, read at its offset). Other
-// requests (Node's built-ins) go to Node's require.
+// each chunk it loaded. Now a start opens one file and reads only the chunks it requires
+// (`./name.cjs`, found in the file's table, read at its offset). Other requests (Node's built-ins)
+// go to Node's require.
 //
-// The code cache is kept here, as v8-compile-cache does it, on every Node version: each chunk
-// compiled with the cached data of an earlier run, and the data of chunks that had none (or whose
-// data V8 refused) written when the process exits, so it holds every function that run compiled.
-// The chunks one command loads are also compiled together, as one script with one cache entry,
-// once a run of that command has listed them (openSession).
-// The data of all chunks of an install is one file, read in one call, used only while dist/cli.chunks
-// has the size, inode and modification time it was made from (as make and git's index tell a
-// changed file; hashing the text needs crypto or zlib, 3-10 ms to load); V8 checks its own
-// version, flags and the source's length. A missing or unwritable cache only costs time.
-// NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
+// The code cache is kept here, on every Node version, per session: the chunks one command (the
+// bins name it: create-istio-wasm, istio-wasm-build, …) loaded in its last runs are compiled as
+// one script with V8's cached data for it (openSession), so a start compiles little, and reads and
+// deserializes once instead of once per chunk. The data is used only while dist/cli.chunks has the
+// size, inode and modification time it was made from (as make and git's index tell a changed file;
+// hashing the text needs crypto or zlib, 3-10 ms to load); V8 checks its own version, flags and the
+// source's length. A missing or unwritable cache only costs time. NODE_DISABLE_COMPILE_CACHE turns
+// it off, as it does Node's.
 //
 // Stacks (--verbose, DEBUG) name the TypeScript file and line: the chunks' source maps are one
 // file too (dist/cli.chunks.map), read only then, and applied to each frame of a chunk.
@@ -81,51 +79,6 @@ function openChunks(file) {
   };
 }
 
-/** The code cache of one install's chunks: name → cached data, and a writer for what a run adds. */
-function openCache(store, file, identity) {
-  const records = new Map();
-  try {
-    // A header of { chunk: [identity, offset, length] } after its 4-byte length, then the data.
-    const data = fs.readFileSync(file);
-    const headerLength = data.readUInt32LE(0);
-    const header = JSON.parse(data.toString('utf8', 4, 4 + headerLength));
-    for (const [name, [id, offset, length]] of Object.entries(header)) {
-      if (id === identity) records.set(name, data.subarray(4 + headerLength + offset, 4 + headerLength + offset + length));
-    }
-  } catch {
-    // none yet (or unreadable: written anew below)
-  }
-  const pending = [];
-  process.once('exit', () => {
-    if (pending.length === 0) return;
-    try {
-      for (const { name, script } of pending) records.set(name, script.createCachedData());
-      const header = {};
-      let offset = 0;
-      for (const [name, data] of records) {
-        header[name] = [identity, offset, data.length];
-        offset += data.length;
-      }
-      const headerBytes = Buffer.from(JSON.stringify(header));
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(headerBytes.length, 0);
-      fs.mkdirSync(store, { recursive: true });
-      const temp = `${file}.${process.pid}`;
-      fs.writeFileSync(temp, Buffer.concat([length, headerBytes, ...records.values()]));
-      fs.renameSync(temp, file);
-      prune(store);
-    } catch {
-      // no cache this time
-    }
-  });
-  return {
-    data: (name) => records.get(name),
-    compiled(name, script, cachedData) {
-      if (cachedData === undefined || script.cachedDataRejected) pending.push({ name, script });
-    },
-  };
-}
-
 /**
  * Stacks that name the TypeScript sources: each frame in a chunk (`dist/name.cjs:line:column`, or
  * a line of a session's script that `locate` places in a chunk) mapped through that chunk's source
@@ -175,13 +128,16 @@ function mapStacks(dist, mapFile, locate) {
 }
 
 /**
- * The chunks the last runs of one command (a session: `create-istio-wasm`, `istio-wasm build`, …)
- * loaded, compiled as one script: one read, one deserialization of V8's code cache, one run, where
- * each chunk on its own costs all three (~3 ms of a scaffold's 34 chunks). Its file in the cache:
- * a header of { identity, chunks, hot } after its 4-byte length, then V8's data. A run that loads
- * chunks the script lacks writes the longer list, with no data ("cold": made at exit, V8 would hold
- * none of the functions that ran); the next run compiles that script from source and writes its
- * data after running it ("hot"). A chunk outside the script is compiled on its own as before.
+ * The chunks the last runs of one session loaded, compiled as one script: one read, one
+ * deserialization of V8's code cache, one run, where each chunk on its own costs all three
+ * (~3 ms of a scaffold's 34 chunks). Its file in the cache: a header of { identity, chunks, hot,
+ * ran } after its 4-byte length, then V8's data. A run that loads chunks the script lacks writes the
+ * longer list without data (at exit V8 could give data for a script that ran none of its
+ * functions); the next run compiles that script from source and writes its data after running
+ * ("hot", with the chunks that ran); later runs use it as it is, unless they run chunks that had
+ * not run (a rarer path of the command), whose code the data is then written again with. So a
+ * first run, compiling from source, writes only a list (serializing each chunk's code at exit
+ * cost a first scaffold ~12 ms).
  */
 function openSession(file, filename, identity, chunks) {
   let record;
@@ -190,7 +146,7 @@ function openSession(file, filename, identity, chunks) {
     const headerLength = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength));
     if (header.identity === identity && Array.isArray(header.chunks) && header.chunks.every((n) => chunks.has(n))) {
-      record = { chunks: header.chunks, data: header.hot ? bytes.subarray(4 + headerLength) : undefined };
+      record = { chunks: header.chunks, data: header.hot ? bytes.subarray(4 + headerLength) : undefined, ran: new Set(header.hot && Array.isArray(header.ran) ? header.ran : []) };
     }
   } catch {
     // none yet, or unreadable: written anew at exit
@@ -224,17 +180,24 @@ function openSession(file, filename, identity, chunks) {
       for (const start of starts) if (start[0] <= line) found = start;
       return found && { name: found[1], line: line - found[0] + 1 };
     },
-    /** At exit: the list with the chunks this run added, or the data of a script that had none. */
+    /**
+     * At exit: the list with the chunks this run added; else the data of a script that had none,
+     * or whose data came from runs that ran fewer of its chunks (so holds less of their code).
+     */
     save(loaded) {
       const known = new Set(record?.chunks ?? []);
       const added = loaded.filter((n) => !known.has(n));
+      const ran = loaded.filter((n) => known.has(n));
       let header;
       let data = Buffer.alloc(0);
       if (added.length > 0) header = { identity, chunks: [...(record?.chunks ?? []), ...added], hot: false };
       else if (record && (record.data === undefined || script.cachedDataRejected)) {
-        header = { identity, chunks: record.chunks, hot: true };
+        header = { identity, chunks: record.chunks, hot: true, ran };
         data = script.createCachedData();
-      } else return;
+      } else if (record && ran.some((n) => !record.ran.has(n))) {
+        header = { identity, chunks: record.chunks, hot: true, ran: [...record.ran, ...ran.filter((n) => !record.ran.has(n))] };
+        data = script.createCachedData();
+      } else return false;
       const headerBytes = Buffer.from(JSON.stringify(header));
       const length = Buffer.alloc(4);
       length.writeUInt32LE(headerBytes.length, 0);
@@ -242,6 +205,7 @@ function openSession(file, filename, identity, chunks) {
       const temp = `${file}.${process.pid}`;
       fs.writeFileSync(temp, Buffer.concat([length, headerBytes, data]));
       fs.renameSync(temp, file);
+      return true;
     },
   };
 }
@@ -249,31 +213,27 @@ function openSession(file, filename, identity, chunks) {
 module.exports = function loadCli(dist, { sourceMaps = false, cache = !process.env.NODE_DISABLE_COMPILE_CACHE, session } = {}) {
   const chunksFile = path.join(dist, 'cli.chunks');
   const chunks = openChunks(chunksFile);
-  let codeCache;
   let group;
   let order;
   if (sourceMaps) mapStacks(dist, `${chunksFile}.map`, (file, line) => (file === group?.filename ? group.locate(line) : undefined));
-  if (cache) {
+  // A session is named by the bins (its name a word of letters, digits and dashes).
+  if (cache && session !== undefined && /^[a-z][a-z0-9-]{0,60}$/.test(session)) {
     const { size, mtimeMs, ino } = fs.fstatSync(chunks.fd);
     const identity = `${size}-${ino}-${Math.round(mtimeMs * 1000)}`;
     const store = path.join(cacheDir(), `${process.version}-${process.arch}`);
-    codeCache = openCache(store, path.join(store, `cli.chunks-${identity}`), identity);
-    // A session is named by the bins (its name a word of letters, digits and dashes).
-    if (session !== undefined && /^[a-z][a-z0-9-]{0,60}$/.test(session)) {
-      try {
-        group = openSession(path.join(store, `cli.chunks-${identity}-${session}`), path.join(dist, `session-${session}.cjs`), identity, chunks);
-      } catch {
-        // each chunk on its own, as without a session
-      }
+    try {
+      group = openSession(path.join(store, `cli.chunks-${identity}-${session}`), path.join(dist, `session-${session}.cjs`), identity, chunks);
+    } catch {
+      // each chunk on its own, as without a cache
     }
     if (group) {
       const loadedThisRun = [];
       order = loadedThisRun;
       process.once('exit', () => {
         try {
-          group.save(loadedThisRun);
+          if (group.save(loadedThisRun)) prune(store);
         } catch {
-          // no session script this time
+          // no cache this time
         }
       });
     }
@@ -296,13 +256,7 @@ module.exports = function loadCli(dist, { sourceMaps = false, cache = !process.e
     modules.set(name, module);
     order?.push(name);
     try {
-      let run = group?.function(name);
-      if (run === undefined) {
-        const cachedData = codeCache?.data(name);
-        const script = new vm.Script(Module.wrap(chunks.source(name)), { filename, cachedData });
-        codeCache?.compiled(name, script, cachedData);
-        run = script.runInThisContext({ displayErrors: true });
-      }
+      const run = group?.function(name) ?? new vm.Script(Module.wrap(chunks.source(name)), { filename }).runInThisContext({ displayErrors: true });
       const require = (id) => (id.startsWith('./') && id.endsWith('.cjs') ? load(id.slice(2), module) : module.require(id));
       require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
       require.main = process.mainModule;

@@ -5,7 +5,7 @@ import { repoRoot, runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 // bin/load-cli.js: the CLI's chunks (dist/cli.chunks) compiled from V8's code cache under
-// XDG_CACHE_HOME, kept by the loader itself on every Node version.
+// XDG_CACHE_HOME, kept by the loader itself on every Node version, per session (command).
 let tmp: Awaited<ReturnType<typeof makeTempDir>>;
 beforeAll(async () => {
   tmp = await makeTempDir('ciw-compile-cache-');
@@ -29,31 +29,27 @@ function session(file: string): { header: { identity: string; chunks: string[]; 
 }
 
 describe('compile cache', () => {
-  it('is written by a first run, used and added to by the next, and a damaged one only costs time', async () => {
+  it('a first run lists the chunks, the next writes their data, later ones use it, and a damaged one only costs time', async () => {
     const cache = path.join(tmp.dir, 'cache');
     const create = (dir: string) => runCli([dir, '--yes', '--no-install', '--no-git', '--json'], { bin: 'create-istio-wasm', cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
+    const sessionFile = (name: string) => entries(cache).find((f) => path.basename(f).endsWith(`-${name}`))!;
     const first = await create('one');
     expect(first.code, first.stderr).toBe(0);
-    // One file for the install holding each chunk the runs loaded, and one per session (command)
-    // listing the chunks it loads, later with the data of the one script they are compiled as.
-    const chunkFile = () => entries(cache).find((f) => /^cli\.chunks-\d+-\d+-\d+$/.test(path.basename(f)))!;
-    const sessionFile = (name: string) => entries(cache).find((f) => path.basename(f).endsWith(`-${name}`))!;
-    expect(entries(cache).map((f) => path.basename(f).replace(/-\d+-\d+-\d+/, '-ID')).sort()).toEqual(['cli.chunks-ID', 'cli.chunks-ID-create-istio-wasm']);
-    const written = readFileSync(chunkFile());
-    expect(written.toString('latin1')).toContain('builtin-template-assemblyscript-');
-    const cold = session(sessionFile('create-istio-wasm'));
-    expect(cold.header.hot).toBe(false);
-    expect(cold.header.chunks).toContain('cli.cjs');
-    expect(cold.header.chunks.some((c) => c.startsWith('builtin-template-assemblyscript-'))).toBe(true);
-    expect(cold.data.length).toBe(0);
+    // One file per session (command) of the install: the chunks it loads, later with the data of
+    // the one script they are compiled as. A first run, compiling from source, writes only the list.
+    expect(entries(cache).map((f) => path.basename(f).replace(/-\d+-\d+-\d+-/, '-ID-'))).toEqual(['cli.chunks-ID-create-istio-wasm']);
+    const listed = session(sessionFile('create-istio-wasm'));
+    expect(listed.header.hot).toBe(false);
+    expect(listed.header.chunks).toContain('cli.cjs');
+    expect(listed.header.chunks.some((c) => c.startsWith('builtin-template-assemblyscript-'))).toBe(true);
+    expect(listed.data.length).toBe(0);
 
-    // The next run compiles the session's chunks as one script and writes V8's data for it.
+    // The next run compiles the session's chunks as one script and writes V8's data for it …
     const second = await create('two');
     expect(second.code, second.stderr).toBe(0);
-    expect(readFileSync(chunkFile()).equals(written)).toBe(true);
     const hotBytes = readFileSync(sessionFile('create-istio-wasm'));
     const hot = session(sessionFile('create-istio-wasm'));
-    expect(hot.header).toEqual({ ...cold.header, hot: true });
+    expect(hot.header).toEqual({ ...listed.header, hot: true, ran: listed.header.chunks });
     expect(hot.data.length).toBeGreaterThan(10_000);
     // … which later runs use as it is.
     const third = await create('three');
@@ -62,19 +58,47 @@ describe('compile cache', () => {
     for (const r of [second, third]) expect(JSON.parse(r.stdout).files).toEqual(JSON.parse(first.stdout).files);
     for (const dir of ['one', 'two', 'three']) expect(readFileSync(path.join(tmp.dir, dir, 'package.json'), 'utf8')).toContain(`"name": "${dir}"`);
 
-    // Another command loads other chunks: their data is added, and it is a session of its own.
+    // A rarer path of the command: its chunks are listed, and once run written into the data, so
+    // the data holds the code of both paths.
+    const listing = await runCli(['--list-templates', '--json'], { bin: 'create-istio-wasm', cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
+    expect(listing.code, listing.stderr).toBe(0);
+    const both = session(sessionFile('create-istio-wasm')).header;
+    expect(both.hot).toBe(false);
+    expect(both.chunks.slice(0, listed.header.chunks.length)).toEqual(listed.header.chunks);
+    expect(both.chunks.length).toBeGreaterThan(listed.header.chunks.length);
+    expect((await create('after-listing')).code).toBe(0);
+    const afterScaffold = session(sessionFile('create-istio-wasm')).header;
+    expect(afterScaffold).toEqual({ ...both, hot: true, ran: listed.header.chunks });
+    const listedAgain = await runCli(['--list-templates', '--json'], { bin: 'create-istio-wasm', cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
+    expect(listedAgain.stdout).toBe(listing.stdout);
+    const ranBoth = session(sessionFile('create-istio-wasm')).header;
+    expect(ranBoth.hot).toBe(true);
+    expect(ranBoth.ran).toEqual(expect.arrayContaining(listed.header.chunks));
+    expect(ranBoth.ran.length).toBeGreaterThan(listed.header.chunks.length);
+    const settled = readFileSync(sessionFile('create-istio-wasm'));
+    expect((await create('after-both')).code).toBe(0);
+    expect(readFileSync(sessionFile('create-istio-wasm')).equals(settled)).toBe(true);
+
+    // Another command is a session of its own.
     const other = await runCli(['doctor', '--json'], { cwd: tmp.dir, env: { XDG_CACHE_HOME: cache } });
     expect(other.stdout.length).toBeGreaterThan(0);
-    expect(readFileSync(chunkFile()).length).toBeGreaterThan(written.length);
     expect(session(sessionFile('istio-wasm-doctor')).header.chunks).toContain('cli.cjs');
+    expect(readFileSync(sessionFile('create-istio-wasm')).equals(settled)).toBe(true);
 
-    // Data that is not V8's (or not this Node's) is refused: the chunks compile from source and the files are written anew.
-    writeFileSync(chunkFile(), Buffer.alloc(64, 7));
+    // A file that is not one (or data not V8's, or not this Node's) is refused: the chunks compile from source and it is written anew.
     writeFileSync(sessionFile('create-istio-wasm'), Buffer.alloc(64, 7));
-    const fourth = await create('damaged');
-    expect(fourth.code, fourth.stderr).toBe(0);
-    expect(readFileSync(chunkFile()).length).toBeGreaterThan(64);
-    expect(session(sessionFile('create-istio-wasm')).header.chunks).toEqual(cold.header.chunks);
+    const damaged = await create('damaged');
+    expect(damaged.code, damaged.stderr).toBe(0);
+    expect(session(sessionFile('create-istio-wasm')).header.chunks).toEqual(listed.header.chunks);
+    expect((await create('damaged-2')).code).toBe(0);
+    const hotAgain = readFileSync(sessionFile('create-istio-wasm'));
+    // Cut short (V8 checks the length of its data, not a checksum of it).
+    const rejected = hotAgain.subarray(0, hotAgain.length - 2000);
+    writeFileSync(sessionFile('create-istio-wasm'), rejected);
+    const refused = await create('refused');
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(session(sessionFile('create-istio-wasm')).header.hot).toBe(true);
+    expect(readFileSync(sessionFile('create-istio-wasm')).equals(rejected)).toBe(false);
   });
 
   it('NODE_DISABLE_COMPILE_CACHE turns it off', async () => {
@@ -90,8 +114,8 @@ describe('stacks of the CLI (its chunks are one file, their source maps another)
   it('--verbose names the TypeScript file, line and column of each frame, with or without a code cache', async () => {
     const sourceLine = (file: string, line: number) => readFileSync(path.join(repoRoot, file), 'utf8').split('\n')[line - 1] ?? '';
     for (const env of [{ XDG_CACHE_HOME: path.join(tmp.dir, 'stack-cache') }, { NODE_DISABLE_COMPILE_CACHE: '1' }]) {
-      // Three times with a cache: each chunk on its own (and cached), then the session's script from
-      // source, then from its cache.
+      // Three times with a cache: each chunk on its own, then the session's script from source, then
+      // from its cache.
       for (const _ of [1, 2, 3]) {
         const r = await runCli(['inspect', path.join(tmp.dir, 'missing.wasm'), '--verbose'], { cwd: tmp.dir, env });
         expect(r.code).not.toBe(0);
