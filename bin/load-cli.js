@@ -128,11 +128,18 @@ function mapStacks(dist, mapFile, locate) {
 }
 
 /**
+ * How a session's script is laid out (below). V8 checks only the length of the source its data was
+ * made from, so data from a script laid out otherwise (this file changed, dist/cli.chunks not) must
+ * never be used: it is named here and checked.
+ */
+const layout = 1;
+
+/**
  * The chunks the last runs of one session loaded, compiled as one script: one read, one
  * deserialization of V8's code cache, one run, where each chunk on its own costs all three
- * (~3 ms of a scaffold's 34 chunks). Its file in the cache: a header of { identity, chunks, hot,
- * ran } after its 4-byte length, then V8's data. A run that loads chunks the script lacks writes the
- * longer list without data (at exit V8 could give data for a script that ran none of its
+ * (~3 ms of a scaffold's 34 chunks). Its file in the cache: a header of { identity, layout,
+ * chunks, hot, ran } after its 4-byte length, then V8's data. A run that loads chunks the script
+ * lacks writes the longer list without data (at exit V8 could give data for a script that ran none of its
  * functions); the next run compiles that script from source and writes its data after running
  * ("hot", with the chunks that ran); later runs use it as it is, unless they run chunks that had
  * not run (a rarer path of the command), whose code the data is then written again with. So a
@@ -145,7 +152,7 @@ function openSession(file, filename, identity, chunks) {
     const bytes = fs.readFileSync(file);
     const headerLength = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength));
-    if (header.identity === identity && Array.isArray(header.chunks) && header.chunks.every((n) => chunks.has(n))) {
+    if (header.identity === identity && header.layout === layout && Array.isArray(header.chunks) && header.chunks.every((n) => chunks.has(n))) {
       record = { chunks: header.chunks, data: header.hot ? bytes.subarray(4 + headerLength) : undefined, ran: new Set(header.hot && Array.isArray(header.ran) ? header.ran : []) };
     }
   } catch {
@@ -190,12 +197,12 @@ function openSession(file, filename, identity, chunks) {
       const ran = loaded.filter((n) => known.has(n));
       let header;
       let data = Buffer.alloc(0);
-      if (added.length > 0) header = { identity, chunks: [...(record?.chunks ?? []), ...added], hot: false };
+      if (added.length > 0) header = { identity, layout, chunks: [...(record?.chunks ?? []), ...added], hot: false };
       else if (record && (record.data === undefined || script.cachedDataRejected)) {
-        header = { identity, chunks: record.chunks, hot: true, ran };
+        header = { identity, layout, chunks: record.chunks, hot: true, ran };
         data = script.createCachedData();
       } else if (record && ran.some((n) => !record.ran.has(n))) {
-        header = { identity, chunks: record.chunks, hot: true, ran: [...record.ran, ...ran.filter((n) => !record.ran.has(n))] };
+        header = { identity, layout, chunks: record.chunks, hot: true, ran: [...record.ran, ...ran.filter((n) => !record.ran.has(n))] };
         data = script.createCachedData();
       } else return false;
       const headerBytes = Buffer.from(JSON.stringify(header));

@@ -22,10 +22,10 @@ const entries = (cache: string): string[] => {
 };
 
 /** A session's file: its header, and V8's data after it. */
-function session(file: string): { header: { identity: string; chunks: string[]; hot: boolean }; data: Buffer } {
+function session(file: string): { header: { identity: string; layout: number; chunks: string[]; hot: boolean; ran?: string[] }; data: Buffer } {
   const bytes = readFileSync(file);
   const length = bytes.readUInt32LE(0);
-  return { header: JSON.parse(bytes.toString('utf8', 4, 4 + length)) as { identity: string; chunks: string[]; hot: boolean }, data: bytes.subarray(4 + length) };
+  return { header: JSON.parse(bytes.toString('utf8', 4, 4 + length)) as { identity: string; layout: number; chunks: string[]; hot: boolean; ran?: string[] }, data: bytes.subarray(4 + length) };
 }
 
 describe('compile cache', () => {
@@ -92,6 +92,16 @@ describe('compile cache', () => {
     expect(session(sessionFile('create-istio-wasm')).header.chunks).toEqual(listed.header.chunks);
     expect((await create('damaged-2')).code).toBe(0);
     const hotAgain = readFileSync(sessionFile('create-istio-wasm'));
+    // Data made for a script laid out otherwise (an older bin/load-cli.js) is never used.
+    const { header: current, data: currentData } = session(sessionFile('create-istio-wasm'));
+    const headerBytes = Buffer.from(JSON.stringify({ ...current, layout: current.layout - 1 }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(headerBytes.length, 0);
+    writeFileSync(sessionFile('create-istio-wasm'), Buffer.concat([length, headerBytes, currentData]));
+    const otherLayout = await create('other-layout');
+    expect(otherLayout.code, otherLayout.stderr).toBe(0);
+    expect(session(sessionFile('create-istio-wasm')).header).toEqual({ ...current, hot: false, ran: undefined, chunks: listed.header.chunks });
+    expect((await create('layout-again')).code).toBe(0);
     // Cut short (V8 checks the length of its data, not a checksum of it).
     const rejected = hotAgain.subarray(0, hotAgain.length - 2000);
     writeFileSync(sessionFile('create-istio-wasm'), rejected);
