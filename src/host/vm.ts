@@ -227,9 +227,8 @@ export class PluginVm implements AbiHost {
     if (!sink || this.failure || !(name in this.#exports)) return undefined;
     if (!sink.names) {
       sink.names = this.#names ??= functionNames(this.#module.module);
-      const bytes = this.#module.bytes;
-      const imported = this.#module.imports.filter((i) => i.kind === 'function').length;
-      sink.code = this.#code ??= bytes ? codeMap(bytes, imported) : undefined;
+      if (this.#code === undefined && this.#module.bytes) this.#code = codeMap(this.#module.bytes, this.#module.imports.filter((i) => i.kind === 'function').length);
+      sink.code = this.#code;
     }
     return sink;
   }

@@ -51,10 +51,17 @@ export class TraceStore {
 
   /** A recorder for the next exchange through `plugins`; it lands here when finished. */
   begin(plugins: ReadonlyArray<{ name: string; rootId: string; traceConfiguration?: TraceConfiguration }>): ExchangeRecorder {
-    return new ExchangeRecorder(++this.#nextId, plugins.map((p) => ({ name: p.name, rootId: p.rootId, configuration: p.traceConfiguration })), { onDone: this.#add });
+    // The same chain until serve reloads: its descriptions are made once and shared by every record.
+    if (plugins !== this.#chain) {
+      this.#chain = plugins;
+      this.#described = plugins.map((p) => ({ name: p.name, rootId: p.rootId, configuration: p.traceConfiguration }));
+    }
+    return new ExchangeRecorder(++this.#nextId, this.#described, { onDone: this.#add });
   }
 
   #nextId = 0;
+  #chain: ReadonlyArray<unknown> | undefined;
+  #described: Array<{ name: string; rootId: string; configuration: TraceConfiguration | undefined }> = [];
 
   /** A finished exchange: kept raw; built now only when the file or a page wants it. */
   #add = (rec: ExchangeRecorder): void => {

@@ -44,44 +44,44 @@ class HostCallRecord {
   }
 }
 
-/**
- * One callback as recorded: plain fields (times in whole microseconds, the two stream-callback
- * arguments without an array), turned into the format's TraceCallback when the trace is read.
- */
-export class CallbackRecord {
-  readonly callback: string;
-  readonly contextId: number;
-  readonly a: number;
-  readonly b: number;
+/** What a callback has beyond its numbers, made only when it has any. */
+interface CallbackExtras {
   /** The arguments when they are not the usual two (root-context callbacks). */
-  readonly args: number[] | undefined;
-  readonly us: number;
-  durationUs = 0;
-  memoryPages = 0;
-  result: number | undefined = undefined;
-  before: HeaderSnapshot | undefined = undefined;
-  after: HeaderSnapshot | undefined = undefined;
-  calls: HostCallRecord[] | undefined = undefined;
-  trap: TraceTrap | undefined = undefined;
-
-  constructor(callback: string, contextId: number, a: number, b: number, args: number[] | undefined, us: number) {
-    this.callback = callback;
-    this.contextId = contextId;
-    this.a = a;
-    this.b = b;
-    this.args = args;
-    this.us = us;
-  }
-
-  toTrace(): TraceCallback {
-    const cb: TraceCallback = { callback: this.callback, contextId: this.contextId, args: this.args ?? [this.a, this.b], t: ms(this.us), ms: ms(this.durationUs), memoryPages: this.memoryPages, calls: this.calls ? this.calls.map((c) => c.event()) : [] };
-    if (this.result !== undefined) cb.result = actionCallbacks.has(this.callback) ? (this.result === 1 ? 'pause' : this.result === 0 ? 'continue' : this.result) : this.result;
-    if (this.before) cb.before = pairsOf(this.before);
-    if (this.after) cb.after = pairsOf(this.after);
-    if (this.trap) cb.trap = this.trap;
-    return cb;
-  }
+  args?: number[] | undefined;
+  before?: HeaderSnapshot | undefined;
+  after?: HeaderSnapshot | undefined;
+  calls?: HostCallRecord[] | undefined;
+  trap?: TraceTrap | undefined;
+  /** The callback returned nothing (it trapped). */
+  noResult?: boolean;
 }
+
+/** Callback names by number (the log holds numbers only); a name not seen yet is added. */
+const callbackNames: string[] = [];
+const callbackNumbers = new Map<string, number>();
+function callbackNumber(name: string): number {
+  let n = callbackNumbers.get(name);
+  if (n === undefined) {
+    n = callbackNames.push(name) - 1;
+    callbackNumbers.set(name, n);
+  }
+  return n;
+}
+
+// One callback in the log: STRIDE numbers at its offset, in this order.
+const NAME = 0;
+const CONTEXT = 1;
+const A = 2;
+const B = 3;
+const START = 4;
+const DURATION = 5;
+const PAGES = 6;
+const RESULT = 7;
+/** Index of its CallbackExtras, -1 when it has none. */
+const EXTRAS = 8;
+const STRIDE = 9;
+/** Room for seven callbacks from the start (an HTTP exchange's usual count), so the log grows rarely. */
+const LOG_START = 7 * STRIDE;
 
 /**
  * What one plugin did in one exchange, recorded as the host runs it: the host tells it each callback
@@ -102,8 +102,15 @@ export class StreamTrace {
   code: CodeMap | undefined;
   #contextId = 0;
   #maps: TracedMaps | undefined;
-  #current: CallbackRecord | undefined;
-  #callbacks: CallbackRecord[] = [];
+  /** Offset in the log of the callback running now, -1 between callbacks. */
+  #current = -1;
+  /**
+   * The callbacks as numbers, STRIDE per callback: one array for the garbage collector to move
+   * instead of an object per callback (most exchanges run seven, four of them lifecycle callbacks).
+   */
+  #log: number[] = new Array<number>(LOG_START);
+  #logLength = 0;
+  #extras: CallbackExtras[] | undefined;
   #events = 0;
   #dropped = 0;
   #note: string | undefined;
@@ -153,47 +160,90 @@ export class StreamTrace {
     return false;
   }
 
+  #extrasOf(at: number): CallbackExtras {
+    const log = this.#log;
+    const i = log[at + EXTRAS] as number;
+    if (i >= 0) return (this.#extras as CallbackExtras[])[i] as CallbackExtras;
+    const extras: CallbackExtras = {};
+    log[at + EXTRAS] = (this.#extras ??= []).push(extras) - 1;
+    return extras;
+  }
+
   /**
-   * A callback starts; returns its record (or undefined past the limit) for exit(). `a` and `b` are its
-   * arguments after the context id, or `args` when they are not two.
+   * A callback starts; returns its place in the log (or -1 past the limit) for exit(). `a` and `b` are
+   * its arguments after the context id, or `args` when they are not two.
    */
-  enter(callback: string, contextId: number, a: number, b: number, args?: number[]): CallbackRecord | undefined {
-    if (!this.#count()) return undefined;
+  enter(callback: string, contextId: number, a: number, b: number, args?: number[]): number {
+    if (!this.#count()) return -1;
     // A callout's answer can still come after the stream ended: the next read must show it.
     this.#built = undefined;
     if (contextId !== 1 && this.#contextId === 0) this.#contextId = contextId;
-    const cb = new CallbackRecord(callback, contextId, a, b, args, this.#us());
+    const log = this.#log;
+    const at = this.#logLength;
+    this.#logLength = at + STRIDE;
+    log[at + NAME] = callbackNumber(callback);
+    log[at + CONTEXT] = contextId;
+    log[at + A] = a;
+    log[at + B] = b;
+    log[at + START] = this.#us();
+    log[at + DURATION] = 0;
+    log[at + PAGES] = 0;
+    log[at + RESULT] = 0;
+    log[at + EXTRAS] = -1;
+    if (args) this.#extrasOf(at).args = args;
     const field = streamCallbacks[callback];
-    if (field !== undefined && this.#maps) cb.before = this.#snapshots.take(this.#maps[field]);
-    this.#callbacks.push(cb);
-    this.#current = cb;
-    return cb;
+    if (field !== undefined && this.#maps) this.#extrasOf(at).before = this.#snapshots.take(this.#maps[field]);
+    this.#current = at;
+    return at;
   }
 
-  exit(cb: CallbackRecord | undefined, result: number | undefined, memoryBytes: number, error?: unknown): void {
-    this.#current = undefined;
-    if (!cb) return;
-    cb.durationUs = this.#us() - cb.us;
-    cb.memoryPages = memoryBytes / 65536;
-    cb.result = result;
-    if (cb.before !== undefined && this.#maps) {
-      const map = this.#maps[streamCallbacks[cb.callback] as keyof Omit<TracedMaps, 'id'>];
-      if (!sameHeaders(cb.before, map)) cb.after = this.#snapshots.take(map);
+  exit(at: number, result: number | undefined, memoryBytes: number, error?: unknown): void {
+    this.#current = -1;
+    if (at < 0) return;
+    const log = this.#log;
+    log[at + DURATION] = this.#us() - (log[at + START] as number);
+    log[at + PAGES] = memoryBytes / 65536;
+    if (result !== undefined) log[at + RESULT] = result;
+    else this.#extrasOf(at).noResult = true;
+    const extras = (log[at + EXTRAS] as number) >= 0 ? this.#extrasOf(at) : undefined;
+    if (extras?.before !== undefined && this.#maps) {
+      const name = callbackNames[log[at + NAME] as number] as string;
+      const map = this.#maps[streamCallbacks[name] as keyof Omit<TracedMaps, 'id'>];
+      if (!sameHeaders(extras.before, map)) extras.after = this.#snapshots.take(map);
     }
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-      cb.trap = { callback: cb.callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
+      const callback = callbackNames[log[at + NAME] as number] as string;
+      this.#extrasOf(at).trap = { callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
     }
   }
 
   /** A host call inside the current callback: its name, status (when not OK) and what it was about. */
   call(call: string, status: string | undefined, fields: object): void {
-    const cb = this.#current;
-    if (!cb || !this.#count()) return;
+    const at = this.#current;
+    if (at < 0 || !this.#count()) return;
     const record = new HostCallRecord(call, this.#us(), status, fields);
+    const extras = this.#extrasOf(at);
     // A literal of one: most callbacks make one or two host calls (push on [] reserves 17 slots).
-    if (cb.calls) cb.calls.push(record);
-    else cb.calls = [record];
+    if (extras.calls) extras.calls.push(record);
+    else extras.calls = [record];
+  }
+
+  /** The callback at `at` in the trace format. */
+  #callback(at: number): TraceCallback {
+    const log = this.#log;
+    const name = callbackNames[log[at + NAME] as number] as string;
+    const i = log[at + EXTRAS] as number;
+    const extras = i >= 0 ? this.#extras?.[i] : undefined;
+    const cb: TraceCallback = { callback: name, contextId: log[at + CONTEXT] as number, args: extras?.args ?? [log[at + A] as number, log[at + B] as number], t: ms(log[at + START] as number), ms: ms(log[at + DURATION] as number), memoryPages: log[at + PAGES] as number, calls: extras?.calls ? extras.calls.map((c) => c.event()) : [] };
+    if (!extras?.noResult) {
+      const result = log[at + RESULT] as number;
+      cb.result = actionCallbacks.has(name) ? (result === 1 ? 'pause' : result === 0 ? 'continue' : result) : result;
+    }
+    if (extras?.before) cb.before = pairsOf(extras.before);
+    if (extras?.after) cb.after = pairsOf(extras.after);
+    if (extras?.trap) cb.trap = extras.trap;
+    return cb;
   }
 
   callout(callout: TraceCallout): void {
@@ -232,10 +282,16 @@ export class StreamTrace {
     return this.#note;
   }
 
+  #callbackList(): TraceCallback[] {
+    const out: TraceCallback[] = [];
+    for (let at = 0; at < this.#logLength; at += STRIDE) out.push(this.#callback(at));
+    return out;
+  }
+
   /** The plugin's part of the exchange in the trace format: built once the stream is over, fresh before. */
   get plugin(): TracePlugin {
     if (this.#built) return this.#built;
-    const p: TracePlugin = { name: this.name, rootId: this.rootId, ...(this.configuration ? { configuration: this.configuration } : {}), contextId: this.#contextId, callbacks: this.#callbacks.map((c) => c.toTrace()), callouts: this.#callouts ?? [] };
+    const p: TracePlugin = { name: this.name, rootId: this.rootId, ...(this.configuration ? { configuration: this.configuration } : {}), contextId: this.#contextId, callbacks: this.#callbackList(), callouts: this.#callouts ?? [] };
     if (this.#dropped > 0) p.dropped = this.#dropped;
     if (this.#note !== undefined) p.note = this.#note;
     if (this.#ended) this.#built = p;
