@@ -132,6 +132,14 @@ async function tagNames(currentManifest: Promise<{ digest: string } | undefined>
   return (await currentManifest)?.digest === plan.manifest.descriptor.digest;
 }
 
+/**
+ * Whether a push expects the registry to lack the plan's blobs: a manifest not pushed to this
+ * repository from here before, and no cross-repository mount to try first (pushed-record.ts).
+ */
+function expectsUpload(ref: ImageReference, plan: PushPlan, options: { mountFrom?: string | undefined }): boolean {
+  return !options.mountFrom && !pushedBefore(ref.registry, ref.repository, plan.manifest.descriptor.digest);
+}
+
 const nothingMissing: Asked = { missing: [], sessions: new Map(), cancelled: Promise.resolve() };
 
 interface Sent {
@@ -221,8 +229,7 @@ export async function pushImage(wasm: Uint8Array, ref: ImageReference, options: 
   const pendingCancels: Array<Promise<void>> = [];
   try {
     const ask = async (candidate: PushPlan) => {
-      const early = !options.mountFrom && !pushedBefore(ref.registry, ref.repository, candidate.manifest.descriptor.digest);
-      const asked = await askRegistry(client, ref.repository, candidate.blobs, early);
+      const asked = await askRegistry(client, ref.repository, candidate.blobs, expectsUpload(ref, candidate, options));
       pendingCancels.push(asked.cancelled);
       return asked;
     };
@@ -297,7 +304,7 @@ async function pushPlan(
   let asked: Asked | undefined;
   try {
     const currentManifest = reference.startsWith('sha256:') ? Promise.resolve(undefined) : client.headManifest(ref.repository, reference).catch(() => undefined);
-    const early = !options.mountFrom && !pushedBefore(ref.registry, ref.repository, plan.manifest.descriptor.digest);
+    const early = expectsUpload(ref, plan, options);
     // Pushed from here before: most likely a re-push, and a tag naming this manifest already answers it.
     const asking = !early && !options.mountFrom && (await tagNames(currentManifest, plan)) ? Promise.resolve(nothingMissing) : askRegistry(client, ref.repository, plan.blobs, early);
     // Expecting to upload, the blobs are read while the registry is asked, as their sessions open.

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { imageCacheRoot } from './image-cache.js';
 import { sha256Hex } from '../util/sha256.js';
+import { writeFileAtomicSync } from '../util/write-atomic.js';
 
 /**
  * The manifests this machine pushed to a repository (the last few, one small file per repository
@@ -30,26 +31,15 @@ export function pushedBefore(registry: string, repository: string, manifestDiges
   return read(recordFile(registry, repository)).includes(manifestDigest);
 }
 
-/**
- * Synchronous (a few hundred bytes, after the manifest is in): the promise API would first load
- * fs/promises and make five trips through the thread pool, after the push is otherwise done.
- */
+/** Synchronous (a few hundred bytes, after the manifest is in): see writeFileAtomicSync. */
 export function recordPushed(registry: string, repository: string, manifestDigest: string): void {
   const file = recordFile(registry, repository);
   const manifests = read(file);
   if (manifests.at(-1) === manifestDigest) return;
   const next = [...manifests.filter((d) => d !== manifestDigest), manifestDigest].slice(-kept);
-  const temp = `${file}.tmp-${process.pid}`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(temp, JSON.stringify({ manifests: next }));
-    renameSync(temp, file);
+    writeFileAtomicSync(file, JSON.stringify({ manifests: next }));
   } catch {
     // a record that cannot be written only costs the next push a cancelled session
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // nothing was written there
-    }
   }
 }
