@@ -55,8 +55,15 @@ export class HttpStream implements StreamContext {
   closed = false;
   /** Why the plugin was bypassed or failed this stream, when it was. */
   failure: PluginTrap | undefined;
-  /** Where the plugin's callbacks and host calls for this stream are recorded (traced exchanges). */
-  readonly trace: StreamTrace | undefined;
+  /**
+   * Where the plugin's callbacks and host calls for this stream are recorded (traced exchanges), until
+   * the stream finishes.
+   */
+  get trace(): StreamTrace | undefined {
+    return this.#trace;
+  }
+
+  #trace: StreamTrace | undefined;
 
   #vm: PluginVm | undefined;
   #mode: 'active' | 'bypass' | 'reject';
@@ -88,7 +95,7 @@ export class HttpStream implements StreamContext {
     /** Records this stream (the VM must have been started with tracing on for host calls to show). */
     trace?: StreamTrace | undefined;
   }) {
-    this.trace = options.trace;
+    this.#trace = options.trace;
     options.trace?.attach(this);
     this.#onTrapHook = options.onTrap;
     this.#vm = options.vm;
@@ -181,7 +188,12 @@ export class HttpStream implements StreamContext {
         this.#onTrap(error);
       }
     } finally {
-      this.trace?.detach();
+      // The finished stream lets go of its trace (the trace store keeps it). A stream that outlives
+      // its exchange unseen (promoted, then garbage in the old generation) would otherwise keep every
+      // young object of the trace alive through each scavenge until the next full collection, and
+      // copy them into the old generation too.
+      this.#trace?.detach();
+      this.#trace = undefined;
     }
   }
 

@@ -208,6 +208,8 @@ class Exchange {
     const plugins = this.#plugins;
     this.#streams.forEach((s, i) => plugins[i]?.noteStreamFailure(s));
     this.#rec?.end();
+    // The trace store keeps the record; the finished exchange does not (see HttpStream.finish).
+    this.#rec = undefined;
   }
 
   /** Who answered locally: the plugin at `by` in the chain, or the host. */

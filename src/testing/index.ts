@@ -452,7 +452,7 @@ export class TestExchange {
       rec?.finish();
       return;
     }
-    rec?.local(o.response, o.response.details === 'wasm_fail_stream' || o.response.details.endsWith('payload_too_large') ? 'host' : this.stream.trace?.name ?? 'plugin');
+    rec?.local(o.response, o.response.details === 'wasm_fail_stream' || o.response.details.endsWith('payload_too_large') ? 'host' : rec.streams[0]?.name ?? 'plugin');
     const local = localResponseMessage(o.response);
     this.response = await this.#runResponse(local.headers, local.body, undefined, { details: o.response.details, grpcStatus: o.response.grpcStatus });
     this.state = 'local';
@@ -484,7 +484,7 @@ export class TestExchange {
       this.#chain.finish();
       const rec = this.#rec;
       if (rec && response) {
-        if (response.local && !local) rec.local({ status: response.status, details: response.local.details, grpcStatus: response.local.grpcStatus, headers: [], body: new Uint8Array(0) }, this.stream.trace?.name ?? 'plugin');
+        if (response.local && !local) rec.local({ status: response.status, details: response.local.details, grpcStatus: response.local.grpcStatus, headers: [], body: new Uint8Array(0) }, rec.streams[0]?.name ?? 'plugin');
         rec.response(response.status, response.headerPairs);
         rec.responseBody(response.bodyBytes);
         if (Object.keys(response.trailers).length > 0) rec.responseTrailers(Object.entries(response.trailers));

@@ -109,6 +109,19 @@ describe('traces of the test API', () => {
     await expect(ex.assert((e) => expect(e.response?.status).toBe(403))).resolves.toBe(ex);
   });
 
+  it('a finished stream lets go of its trace; the trace keeps every callback', async () => {
+    // Nothing that outlives the exchange unseen (the stream) may keep the record's young objects alive.
+    const plugin = await loadPlugin(await module(), { rootId: 'r' });
+    const ex = await plugin.request({ path: '/ok' });
+    expect(ex.stream.trace).toBeDefined();
+    await ex.respond({ status: 200, body: 'fine' });
+    expect(ex.stream.trace).toBeUndefined();
+    const p = ex.trace!.plugins[0]!;
+    expect(p.callbacks.map((c) => c.callback)).toEqual(['proxy_on_context_create', 'proxy_on_request_headers']);
+    expect(p.callbacks[1]!.calls).toHaveLength(4);
+    expect(p.contextId).toBeGreaterThan(1);
+  });
+
   it('trace: false records nothing', async () => {
     const plugin = await loadPlugin(await module(), { trace: false });
     const ex = await plugin.request({ path: '/ok' });
