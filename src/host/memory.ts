@@ -35,6 +35,15 @@ export class GuestMemory {
   #allocate: ((size: number) => number) | undefined;
   #bytes: Uint8Array;
   #view: DataView;
+  /**
+   * While a traced host call runs: the strings the host read or handed over, by (pointer, length),
+   * so the trace's reading of the same bytes gets the same string instead of decoding it again.
+   */
+  #remembering = false;
+  #memoCount = 0;
+  readonly #memoPtrs: number[] = [0, 0, 0, 0];
+  readonly #memoLens: number[] = [0, 0, 0, 0];
+  readonly #memoStrings: string[] = ['', '', '', ''];
 
   constructor(memory: WebAssembly.Memory, allocate: ((size: number) => number) | undefined) {
     this.#memory = memory;
@@ -80,8 +89,42 @@ export class GuestMemory {
     return this.#bytes.subarray(p, p + (len >>> 0));
   }
 
+  /**
+   * Starts (true) or ends (false) remembering the strings read and handed over (see #remembering). Only
+   * for the length of one host call: a string is given again only while the guest has not run since.
+   */
+  remember(on: boolean): void {
+    this.#remembering = on;
+    this.#memoCount = 0;
+  }
+
+  #remembered(ptr: number, len: number): string | undefined {
+    for (let i = 0; i < this.#memoCount; i++) if (this.#memoPtrs[i] === ptr && this.#memoLens[i] === len) return this.#memoStrings[i];
+    return undefined;
+  }
+
+  #memo(ptr: number, len: number, text: string): void {
+    const i = this.#memoCount;
+    if (i >= 4) return;
+    this.#memoPtrs[i] = ptr;
+    this.#memoLens[i] = len;
+    this.#memoStrings[i] = text;
+    this.#memoCount = i + 1;
+  }
+
   readString(ptr: number, len: number): string {
     if (len === 0) return '';
+    if (this.#remembering) {
+      const known = this.#remembered(ptr, len);
+      if (known !== undefined) return known;
+      const text = this.#readString(ptr, len);
+      this.#memo(ptr, len, text);
+      return text;
+    }
+    return this.#readString(ptr, len);
+  }
+
+  #readString(ptr: number, len: number): string {
     this.#check(ptr, len);
     const p = ptr >>> 0;
     const n = len >>> 0;
@@ -162,6 +205,7 @@ export class GuestMemory {
     for (let i = 0; i < n; i++) b[ptr + i] = text.charCodeAt(i);
     this.setU32(ptrOut, ptr);
     this.setU32(lenOut, n);
+    if (this.#remembering) this.#memo(ptr, n, text);
   }
 
   allocate(size: number): number {

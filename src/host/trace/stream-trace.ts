@@ -22,51 +22,41 @@ const streamCallbacks: Record<string, keyof Omit<TracedMaps, 'id'>> = {
 const actionCallbacks = new Set(['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_request_trailers', 'proxy_on_response_headers', 'proxy_on_response_body', 'proxy_on_response_trailers']);
 
 
+/** The ABI's WasmResult names, for host calls that did not answer OK. */
+const statusNames: Record<number, string> = { 1: 'NOT_FOUND', 2: 'BAD_ARGUMENT', 3: 'SERIALIZATION_FAILURE', 4: 'PARSE_FAILURE', 6: 'INVALID_MEMORY_ACCESS', 7: 'EMPTY', 8: 'CAS_MISMATCH', 10: 'INTERNAL_FAILURE', 12: 'UNIMPLEMENTED' };
+
 /** Milliseconds with microsecond precision, as the format writes times. */
 const ms = (us: number) => us / 1000;
 
-/**
- * A host call as recorded: what the describer read (the call's own fields) with the call's name, time
- * and status kept beside it, so the event object is made once with its final fields.
- */
-class HostCallRecord {
-  constructor(
-    readonly call: string,
-    readonly us: number,
-    readonly status: string | undefined,
-    readonly fields: object,
-  ) {}
-
-  event(): TraceHostCall {
-    const e: TraceHostCall = { call: this.call, t: ms(this.us), ...this.fields };
-    if (this.status !== undefined) e.status = this.status;
-    return e;
-  }
-}
-
-/** What a callback has beyond its numbers, made only when it has any. */
+/** What a callback has beyond its numbers and header snapshots, made only when it has any (rare). */
 interface CallbackExtras {
   /** The arguments when they are not the usual two (root-context callbacks). */
   args?: number[] | undefined;
-  before?: HeaderSnapshot | undefined;
-  after?: HeaderSnapshot | undefined;
-  calls?: HostCallRecord[] | undefined;
   trap?: TraceTrap | undefined;
   /** The callback returned nothing (it trapped). */
   noResult?: boolean;
 }
 
-/** Callback names by number (the log holds numbers only); a name not seen yet is added. */
-const callbackNames: string[] = [];
-const callbackNumbers = new Map<string, number>();
-function callbackNumber(name: string): number {
-  let n = callbackNumbers.get(name);
-  if (n === undefined) {
-    n = callbackNames.push(name) - 1;
-    callbackNumbers.set(name, n);
+/** Names by number (the logs hold numbers only); a name not seen yet is added. */
+class Names {
+  readonly #names: string[] = [];
+  readonly #numbers = new Map<string, number>();
+
+  number(name: string): number {
+    let n = this.#numbers.get(name);
+    if (n === undefined) {
+      n = this.#names.push(name) - 1;
+      this.#numbers.set(name, n);
+    }
+    return n;
   }
-  return n;
+
+  name(n: number): string {
+    return this.#names[n] as string;
+  }
 }
+const callbackNames = new Names();
+const hostCallNames = new Names();
 
 // One callback in the log: STRIDE numbers at its offset, in this order.
 const NAME = 0;
@@ -77,17 +67,31 @@ const START = 4;
 const DURATION = 5;
 const PAGES = 6;
 const RESULT = 7;
-/** Index of its CallbackExtras, -1 when it has none. */
-const EXTRAS = 8;
-const STRIDE = 9;
+/** Index in #objects of the header map's snapshot before the callback ran, -1 when none. */
+const BEFORE = 8;
+/** Index in #objects of the snapshot after, -1 when the map did not change. */
+const AFTER = 9;
+/** Index in #objects of its CallbackExtras, -1 when it has none. */
+const EXTRAS = 10;
+const STRIDE = 11;
 /** Room for seven callbacks from the start (an HTTP exchange's usual count), so the log grows rarely. */
 const LOG_START = 7 * STRIDE;
 
+// One host call in the call log: CALL_STRIDE numbers, in this order; its fields are in #objects.
+const CALL_AT = 0;
+const CALL_NAME = 1;
+const CALL_US = 2;
+const CALL_STATUS = 3;
+const CALL_FIELDS = 4;
+const CALL_STRIDE = 5;
+
 /**
  * What one plugin did in one exchange, recorded as the host runs it: the host tells it each callback
- * (enter/exit), each host call, each callout and its answer. Kept as plain records while the exchange
- * runs (little to allocate, nothing for the garbage collector to trace); `plugin` turns them into the
- * trace format's TracePlugin when the trace is read. Bounded by EVENT_LIMIT.
+ * (enter/exit), each host call, each callout and its answer. Kept as numbers while the exchange runs
+ * (one log of callbacks, one of host calls, and one list of the objects they point to: each host
+ * call's fields, header snapshots), so a recorded exchange is a handful of objects for the garbage
+ * collector to move; `plugin` turns them into the trace format's TracePlugin when the trace is read.
+ * Bounded by EVENT_LIMIT.
  */
 export class StreamTrace {
   readonly name: string;
@@ -104,19 +108,19 @@ export class StreamTrace {
   #maps: TracedMaps | undefined;
   /** Offset in the log of the callback running now, -1 between callbacks. */
   #current = -1;
-  /**
-   * The callbacks as numbers, STRIDE per callback: one array for the garbage collector to move
-   * instead of an object per callback (most exchanges run seven, four of them lifecycle callbacks).
-   */
+  /** The callbacks as numbers, STRIDE per callback. */
   #log: number[] = new Array<number>(LOG_START);
   #logLength = 0;
-  #extras: CallbackExtras[] | undefined;
+  /** The host calls as numbers, CALL_STRIDE per call (made at the first call). */
+  #calls: number[] | undefined;
+  /** What the logs point to by index: host call fields, header snapshots, CallbackExtras. */
+  #objects: unknown[] | undefined;
   #events = 0;
   #dropped = 0;
   #note: string | undefined;
   #callouts: TraceCallout[] | undefined;
   #pending: Map<number, TraceCallout> | undefined;
-  readonly #snapshots: HeaderSnapshots;
+  #snapshots: HeaderSnapshots | undefined;
   #ended = false;
   #built: TracePlugin | undefined;
 
@@ -138,6 +142,7 @@ export class StreamTrace {
   detach(): void {
     if (this.#maps) this.#contextId = this.#maps.id;
     this.#maps = undefined;
+    this.#snapshots = undefined;
     this.#ended = true;
   }
 
@@ -160,13 +165,29 @@ export class StreamTrace {
     return false;
   }
 
+  /** Keeps `value` in #objects; returns its index. */
+  #keep(value: unknown): number {
+    return (this.#objects ??= []).push(value) - 1;
+  }
+
+  #object<T>(i: number): T | undefined {
+    return i >= 0 ? (this.#objects?.[i] as T) : undefined;
+  }
+
   #extrasOf(at: number): CallbackExtras {
-    const log = this.#log;
-    const i = log[at + EXTRAS] as number;
-    if (i >= 0) return (this.#extras as CallbackExtras[])[i] as CallbackExtras;
+    const i = this.#log[at + EXTRAS] as number;
+    if (i >= 0) return this.#object<CallbackExtras>(i) as CallbackExtras;
     const extras: CallbackExtras = {};
-    log[at + EXTRAS] = (this.#extras ??= []).push(extras) - 1;
+    this.#log[at + EXTRAS] = this.#keep(extras);
     return extras;
+  }
+
+  /** The header map a headers or trailers callback is about (undefined for the others). */
+  #mapOf(name: number): HeaderMap | undefined {
+    const maps = this.#maps;
+    if (!maps) return undefined;
+    const field = streamCallbacks[callbackNames.name(name)];
+    return field === undefined ? undefined : maps[field];
   }
 
   /**
@@ -181,7 +202,8 @@ export class StreamTrace {
     const log = this.#log;
     const at = this.#logLength;
     this.#logLength = at + STRIDE;
-    log[at + NAME] = callbackNumber(callback);
+    const name = callbackNames.number(callback);
+    log[at + NAME] = name;
     log[at + CONTEXT] = contextId;
     log[at + A] = a;
     log[at + B] = b;
@@ -189,10 +211,12 @@ export class StreamTrace {
     log[at + DURATION] = 0;
     log[at + PAGES] = 0;
     log[at + RESULT] = 0;
+    log[at + BEFORE] = -1;
+    log[at + AFTER] = -1;
     log[at + EXTRAS] = -1;
     if (args) this.#extrasOf(at).args = args;
     const field = streamCallbacks[callback];
-    if (field !== undefined && this.#maps) this.#extrasOf(at).before = this.#snapshots.take(this.#maps[field]);
+    if (field !== undefined && this.#maps && this.#snapshots) log[at + BEFORE] = this.#keep(this.#snapshots.take(this.#maps[field]));
     this.#current = at;
     return at;
   }
@@ -205,45 +229,65 @@ export class StreamTrace {
     log[at + PAGES] = memoryBytes / 65536;
     if (result !== undefined) log[at + RESULT] = result;
     else this.#extrasOf(at).noResult = true;
-    const extras = (log[at + EXTRAS] as number) >= 0 ? this.#extrasOf(at) : undefined;
-    if (extras?.before !== undefined && this.#maps) {
-      const name = callbackNames[log[at + NAME] as number] as string;
-      const map = this.#maps[streamCallbacks[name] as keyof Omit<TracedMaps, 'id'>];
-      if (!sameHeaders(extras.before, map)) extras.after = this.#snapshots.take(map);
+    const before = this.#object<HeaderSnapshot>(log[at + BEFORE] as number);
+    if (before !== undefined && this.#snapshots) {
+      const map = this.#mapOf(log[at + NAME] as number);
+      if (!sameHeaders(before, map)) log[at + AFTER] = this.#keep(this.#snapshots.take(map));
     }
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-      const callback = callbackNames[log[at + NAME] as number] as string;
+      const callback = callbackNames.name(log[at + NAME] as number);
       this.#extrasOf(at).trap = { callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
     }
   }
 
-  /** A host call inside the current callback: its name, status (when not OK) and what it was about. */
-  call(call: string, status: string | undefined, fields: object): void {
+  /**
+   * A host call inside the current callback: its name, status (0 when OK, else the ABI's WasmResult)
+   * and what it was about.
+   */
+  call(call: string, status: number, fields: object): void {
     const at = this.#current;
     if (at < 0 || !this.#count()) return;
-    const record = new HostCallRecord(call, this.#us(), status, fields);
-    const extras = this.#extrasOf(at);
-    // A literal of one: most callbacks make one or two host calls (push on [] reserves 17 slots).
-    if (extras.calls) extras.calls.push(record);
-    else extras.calls = [record];
+    const calls = (this.#calls ??= []);
+    calls.push(at, hostCallNames.number(call), this.#us(), status, this.#keep(fields));
   }
 
-  /** The callback at `at` in the trace format. */
-  #callback(at: number): TraceCallback {
+  /** The callbacks in the trace format, each with its host calls. */
+  #callbackList(): TraceCallback[] {
     const log = this.#log;
-    const name = callbackNames[log[at + NAME] as number] as string;
-    const i = log[at + EXTRAS] as number;
-    const extras = i >= 0 ? this.#extras?.[i] : undefined;
-    const cb: TraceCallback = { callback: name, contextId: log[at + CONTEXT] as number, args: extras?.args ?? [log[at + A] as number, log[at + B] as number], t: ms(log[at + START] as number), ms: ms(log[at + DURATION] as number), memoryPages: log[at + PAGES] as number, calls: extras?.calls ? extras.calls.map((c) => c.event()) : [] };
-    if (!extras?.noResult) {
-      const result = log[at + RESULT] as number;
-      cb.result = actionCallbacks.has(name) ? (result === 1 ? 'pause' : result === 0 ? 'continue' : result) : result;
+    const calls = this.#calls ?? [];
+    const byCallback = new Map<number, TraceHostCall[]>();
+    for (let c = 0; c < calls.length; c += CALL_STRIDE) {
+      const at = calls[c + CALL_AT] as number;
+      const list = byCallback.get(at);
+      if (list) list.push(this.#hostCall(calls, c));
+      else byCallback.set(at, [this.#hostCall(calls, c)]);
     }
-    if (extras?.before) cb.before = pairsOf(extras.before);
-    if (extras?.after) cb.after = pairsOf(extras.after);
-    if (extras?.trap) cb.trap = extras.trap;
-    return cb;
+    const out: TraceCallback[] = [];
+    for (let at = 0; at < this.#logLength; at += STRIDE) {
+      const events = byCallback.get(at) ?? [];
+      const name = callbackNames.name(log[at + NAME] as number);
+      const extras = this.#object<CallbackExtras>(log[at + EXTRAS] as number);
+      const cb: TraceCallback = { callback: name, contextId: log[at + CONTEXT] as number, args: extras?.args ?? [log[at + A] as number, log[at + B] as number], t: ms(log[at + START] as number), ms: ms(log[at + DURATION] as number), memoryPages: log[at + PAGES] as number, calls: events };
+      if (!extras?.noResult) {
+        const result = log[at + RESULT] as number;
+        cb.result = actionCallbacks.has(name) ? (result === 1 ? 'pause' : result === 0 ? 'continue' : result) : result;
+      }
+      const before = this.#object<HeaderSnapshot>(log[at + BEFORE] as number);
+      if (before) cb.before = pairsOf(before);
+      const after = this.#object<HeaderSnapshot>(log[at + AFTER] as number);
+      if (after) cb.after = pairsOf(after);
+      if (extras?.trap) cb.trap = extras.trap;
+      out.push(cb);
+    }
+    return out;
+  }
+
+  #hostCall(calls: number[], c: number): TraceHostCall {
+    const status = calls[c + CALL_STATUS] as number;
+    const e: TraceHostCall = { call: hostCallNames.name(calls[c + CALL_NAME] as number), t: ms(calls[c + CALL_US] as number), ...this.#object<object>(calls[c + CALL_FIELDS] as number) };
+    if (status !== 0) e.status = statusNames[status] ?? String(status);
+    return e;
   }
 
   callout(callout: TraceCallout): void {
@@ -280,12 +324,6 @@ export class StreamTrace {
   /** What the host noted instead of the plugin (bypassed, failed, buffer limit), if anything. */
   get noted(): string | undefined {
     return this.#note;
-  }
-
-  #callbackList(): TraceCallback[] {
-    const out: TraceCallback[] = [];
-    for (let at = 0; at < this.#logLength; at += STRIDE) out.push(this.#callback(at));
-    return out;
   }
 
   /** The plugin's part of the exchange in the trace format: built once the stream is over, fresh before. */

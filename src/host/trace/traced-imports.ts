@@ -13,7 +13,6 @@ export interface TraceTarget {
 
 const mapNames = ['request_headers', 'request_trailers', 'response_headers', 'response_trailers', 'grpc_receive_initial_metadata', 'grpc_receive_trailing_metadata', 'http_call_response_headers', 'http_call_response_trailers'];
 const bufferNames = ['request_body', 'response_body', 'downstream_data', 'upstream_data', 'http_call_response_body', 'grpc_receive_buffer', 'vm_configuration', 'plugin_configuration', 'foreign_function_arguments'];
-const statusNames: Record<number, string> = { 1: 'NOT_FOUND', 2: 'BAD_ARGUMENT', 3: 'SERIALIZATION_FAILURE', 4: 'PARSE_FAILURE', 6: 'INVALID_MEMORY_ACCESS', 7: 'EMPTY', 8: 'CAS_MISMATCH', 10: 'INTERNAL_FAILURE', 12: 'UNIMPLEMENTED' };
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'critical'];
 const streamNames = ['request', 'response', 'downstream', 'upstream'];
 
@@ -140,14 +139,21 @@ export function traceImports(fns: Record<string, (...args: never[]) => number>, 
     if (!fn) continue;
     // Fixed arity (no rest/spread on the hot path); the longest host call takes 12 arguments.
     traced[name] = ((a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => {
-      const status = fn(a, b, c, d, e, f, g, h, i, j, k, l);
       const sink = target.traceSink;
-      if (sink) {
+      if (sink === undefined) return fn(a, b, c, d, e, f, g, h, i, j, k, l);
+      // The strings the host reads and hands over are remembered for the describer (no second decoding).
+      const m = target.mem;
+      m.remember(true);
+      try {
+        const status = fn(a, b, c, d, e, f, g, h, i, j, k, l);
         // The metric calls take i64 arguments (BigInt): they are recorded as they came.
-        const fields = describe(target.mem, status, a, b, c, d, e, f, g, h, i, j, k, l);
-        if (fields) sink.call(name, status !== 0 && typeof status === 'number' ? (statusNames[status] ?? String(status)) : undefined, fields);
+        const fields = describe(m, status, a, b, c, d, e, f, g, h, i, j, k, l);
+        // The sink of the callback that made the call (a host call can run other callbacks inside it).
+        if (fields) sink.call(name, typeof status === 'number' ? status : 0, fields);
+        return status;
+      } finally {
+        m.remember(false);
       }
-      return status;
     }) as (...args: never[]) => number;
   }
   return traced;
