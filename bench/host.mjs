@@ -106,7 +106,7 @@ function autocannon(url, { duration, connections }) {
 /**
  * Requests/s of each server variant ([label, node args, ready pattern], started with the upstream's
  * URL) against one upstream: interleaved rounds, best of each, so other work on the machine hits
- * every variant alike.
+ * every variant alike. Each result also lists its requests/s in every round (`rounds`, in round order).
  */
 export async function bestOfRounds(variantsFor, { duration, connections, rounds }) {
   const upstream = await startProcess(['-e', upstreamScript], /listening (http:\/\/\S+)/, 'upstream');
@@ -121,7 +121,8 @@ export async function bestOfRounds(variantsFor, { duration, connections, rounds 
         try {
           autocannon(`${server.url}/public/path`, { duration: 1, connections }); // warm-up
           const r = autocannon(`${server.url}/public/path`, { duration, connections });
-          if (!results[label] || r.rps > results[label].rps) results[label] = r;
+          const rounds = [...(results[label]?.rounds ?? []), r.rps];
+          results[label] = !results[label] || r.rps > results[label].rps ? { ...r, rounds } : { ...results[label], rounds };
         } finally {
           await server.stop();
         }
@@ -247,7 +248,8 @@ export async function runAsScript(run) {
     return Number.isFinite(value) && value > 0 ? value : fallback;
   };
   const json = process.argv.includes('--json');
-  const result = await run({ duration: arg('--duration', 5), connections: arg('--connections', 50), rounds: arg('--rounds', 2), quiet: json });
+  // Rounds left unset unless given: each suite has its own default.
+  const result = await run({ duration: arg('--duration', 5), connections: arg('--connections', 50), rounds: arg('--rounds', undefined), quiet: json });
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
