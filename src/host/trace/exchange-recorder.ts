@@ -3,35 +3,29 @@ import type { HeaderMap } from '../header-map.js';
 import type { LocalResponse } from '../contexts.js';
 import { BodyCapture } from './body.js';
 import { HeaderSnapshots, noHeaders, pairsOf, type HeaderSnapshot } from './header-snapshot.js';
-import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceBody, type TraceConfiguration, type TraceExchange, type TraceMessage, type TracePairs } from './format.js';
+import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceConfiguration, type TraceExchange, type TraceMessage, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
-
-const noBody: TraceBody = { size: 0 };
 
 /**
  * One message of the exchange as recorded: raw, turned into the trace format only when the trace is
  * read. `headers` is a flat snapshot; for serve's response it is the list serve wrote, and
- * `statusHeader` the `:status` it stands for.
+ * `statusHeader` the `:status` it stands for. It is its own body capture (one object per message).
  */
-class Side {
+class Side extends BodyCapture {
   readonly headers: HeaderSnapshot;
   readonly status: number | undefined;
   readonly statusHeader: boolean;
-  body: BodyCapture | undefined = undefined;
   trailers: HeaderSnapshot | undefined = undefined;
 
-  constructor(headers: HeaderSnapshot, status: number | undefined, statusHeader: boolean) {
+  constructor(headers: HeaderSnapshot, status: number | undefined, statusHeader: boolean, bodyLimit: number) {
+    super(bodyLimit);
     this.headers = headers;
     this.status = status;
     this.statusHeader = statusHeader;
   }
 
-  addBody(chunk: Uint8Array, limit: number): void {
-    (this.body ??= new BodyCapture(limit)).add(chunk);
-  }
-
   message(): TraceMessage {
-    const m: TraceMessage = { headers: pairsOf(this.headers, this.statusHeader ? [':status', String(this.status)] : undefined), body: this.body ? this.body.body() : noBody };
+    const m: TraceMessage = { headers: pairsOf(this.headers, this.statusHeader ? [':status', String(this.status)] : undefined), body: this.body() };
     if (this.trailers) m.trailers = pairsOf(this.trailers);
     return m;
   }
@@ -74,7 +68,7 @@ export class ExchangeRecorder {
 
   /** Starts a message: its headers (a snapshot) and, for responses, the status. */
   #start(name: ExchangeSide, headers: HeaderMap | TracePairs, status?: number): void {
-    this.#set(name, new Side(this.#snapshots.take(headers), status, false));
+    this.#set(name, new Side(this.#snapshots.take(headers), status, false, this.#limit));
   }
 
   #side(name: ExchangeSide): Side | undefined {
@@ -90,7 +84,7 @@ export class ExchangeRecorder {
 
   /** A body chunk of a message already started (bounded: the first 64 KiB are kept, the size counted). */
   body(name: ExchangeSide, chunk: Uint8Array): void {
-    this.#side(name)?.addBody(chunk, this.#limit);
+    this.#side(name)?.add(chunk);
   }
 
   /** The trailers of a message already started. */
@@ -148,7 +142,7 @@ export class ExchangeRecorder {
    * (kept as it is, not copied: the caller must not change it afterwards).
    */
   responseHead(status: number, flat: readonly string[]): void {
-    this.#response = new Side(flat, status, true);
+    this.#response = new Side(flat, status, true, this.#limit);
   }
 
   responseBody(chunk: Uint8Array): void {
@@ -197,7 +191,7 @@ export class ExchangeRecorder {
   }
 
   #build(): TraceExchange {
-    const request = this.#request ?? new Side(noHeaders, undefined, false);
+    const request = this.#request ?? new Side(noHeaders, undefined, false, 0);
     const header = (name: string) => {
       for (let i = 0; i + 1 < request.headers.length; i += 2) if (request.headers[i] === name) return request.headers[i + 1];
       return undefined;
