@@ -37,7 +37,7 @@ interface CallbackExtras {
   noResult?: boolean;
 }
 
-/** Names by number (the logs hold numbers only); a name not seen yet is added. */
+/** Host call names by number (the call log holds numbers only); a name not seen yet is added. */
 class Names {
   readonly #names: string[] = [];
   readonly #numbers = new Map<string, number>();
@@ -55,8 +55,28 @@ class Names {
     return this.#names[n] as string;
   }
 }
-const callbackNames = new Names();
 const hostCallNames = new Names();
+
+/** What the trace knows of a callback from its name, looked up once per callback (by number after). */
+interface CallbackKind {
+  readonly n: number;
+  readonly name: string;
+  /** The map a headers or trailers callback is about. */
+  readonly field: keyof Omit<TracedMaps, 'id'> | undefined;
+  /** It returns an action (continue, pause). */
+  readonly action: boolean;
+}
+const kinds: CallbackKind[] = [];
+const kindsByName = new Map<string, CallbackKind>();
+function kindOf(name: string): CallbackKind {
+  let kind = kindsByName.get(name);
+  if (kind === undefined) {
+    kind = { n: kinds.length, name, field: Object.hasOwn(streamCallbacks, name) ? streamCallbacks[name] : undefined, action: actionCallbacks.has(name) };
+    kinds.push(kind);
+    kindsByName.set(name, kind);
+  }
+  return kind;
+}
 
 // One callback in the log: STRIDE numbers at its offset, in this order.
 const NAME = 0;
@@ -183,11 +203,9 @@ export class StreamTrace {
   }
 
   /** The header map a headers or trailers callback is about (undefined for the others). */
-  #mapOf(name: number): HeaderMap | undefined {
+  #mapOf(kind: CallbackKind): HeaderMap | undefined {
     const maps = this.#maps;
-    if (!maps) return undefined;
-    const field = streamCallbacks[callbackNames.name(name)];
-    return field === undefined ? undefined : maps[field];
+    return maps === undefined || kind.field === undefined ? undefined : maps[kind.field];
   }
 
   /**
@@ -202,8 +220,8 @@ export class StreamTrace {
     const log = this.#log;
     const at = this.#logLength;
     this.#logLength = at + STRIDE;
-    const name = callbackNames.number(callback);
-    log[at + NAME] = name;
+    const kind = kindOf(callback);
+    log[at + NAME] = kind.n;
     log[at + CONTEXT] = contextId;
     log[at + A] = a;
     log[at + B] = b;
@@ -215,8 +233,7 @@ export class StreamTrace {
     log[at + AFTER] = -1;
     log[at + EXTRAS] = -1;
     if (args) this.#extrasOf(at).args = args;
-    const field = streamCallbacks[callback];
-    if (field !== undefined && this.#maps && this.#snapshots) log[at + BEFORE] = this.#keep(this.#snapshots.take(this.#maps[field]));
+    if (kind.field !== undefined && this.#maps && this.#snapshots) log[at + BEFORE] = this.#keep(this.#snapshots.take(this.#maps[kind.field]));
     this.#current = at;
     return at;
   }
@@ -231,12 +248,12 @@ export class StreamTrace {
     else this.#extrasOf(at).noResult = true;
     const before = this.#object<HeaderSnapshot>(log[at + BEFORE] as number);
     if (before !== undefined && this.#snapshots) {
-      const map = this.#mapOf(log[at + NAME] as number);
+      const map = this.#mapOf(kinds[log[at + NAME] as number] as CallbackKind);
       if (!sameHeaders(before, map)) log[at + AFTER] = this.#keep(this.#snapshots.take(map));
     }
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-      const callback = callbackNames.name(log[at + NAME] as number);
+      const callback = (kinds[log[at + NAME] as number] as CallbackKind).name;
       this.#extrasOf(at).trap = { callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
     }
   }
@@ -266,12 +283,13 @@ export class StreamTrace {
     const out: TraceCallback[] = [];
     for (let at = 0; at < this.#logLength; at += STRIDE) {
       const events = byCallback.get(at) ?? [];
-      const name = callbackNames.name(log[at + NAME] as number);
+      const kind = kinds[log[at + NAME] as number] as CallbackKind;
+      const name = kind.name;
       const extras = this.#object<CallbackExtras>(log[at + EXTRAS] as number);
       const cb: TraceCallback = { callback: name, contextId: log[at + CONTEXT] as number, args: extras?.args ?? [log[at + A] as number, log[at + B] as number], t: ms(log[at + START] as number), ms: ms(log[at + DURATION] as number), memoryPages: log[at + PAGES] as number, calls: events };
       if (!extras?.noResult) {
         const result = log[at + RESULT] as number;
-        cb.result = actionCallbacks.has(name) ? (result === 1 ? 'pause' : result === 0 ? 'continue' : result) : result;
+        cb.result = kind.action ? (result === 1 ? 'pause' : result === 0 ? 'continue' : result) : result;
       }
       const before = this.#object<HeaderSnapshot>(log[at + BEFORE] as number);
       if (before) cb.before = pairsOf(before);
