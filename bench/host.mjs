@@ -196,7 +196,7 @@ async function memory({ exampleBytes }) {
 }
 
 // Shared with bench/trace.mjs (serve with and without recording).
-export { buildExample };
+export { buildExample, startProcess, upstreamScript };
 
 /** Runs every benchmark; returns numbers and ratios (and prints them unless quiet). */
 export async function runHostBench(options = {}) {

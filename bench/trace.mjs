@@ -5,6 +5,9 @@
 //     load from autocannon in its own process, each server in its own process. The ratio judged is
 //     best of each (other work on the machine only ever slows a round down, so each side's best round
 //     is the one least disturbed); each round's pair (run back to back) is printed beside it;
+//  1b. the same pair side by side: both servers under load at once, each with its own upstream and
+//     autocannon, so whatever else the machine does weighs on both alike (requests served by each in
+//     the same seconds; median of the rounds);
 //  2. JS heap after 100k traced exchanges against after 1k, through serve's trace store and the
 //     host's recorder (goal: <= 1.1x: the ring is bounded, nothing else grows).
 // Needs `npm run build` first. Run: node bench/trace.mjs [--duration 5] [--connections 50] [--rounds 5] [--json]
@@ -14,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { bestOfRounds, buildExample, runAsScript } from './host.mjs';
+import { spawn } from 'node:child_process';
+import { bestOfRounds, buildExample, runAsScript, startProcess, upstreamScript } from './host.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const host = await import(pathToFileURL(path.join(repoRoot, 'dist', 'host.js')).href).catch(() => {
@@ -41,6 +45,51 @@ function throughput({ example, duration, connections, rounds }) {
     ],
     { duration, connections, rounds },
   );
+}
+
+/** Requests autocannon completed against `url` in `duration` seconds (run in its own process, not waited on). */
+function load(url, { duration, connections }) {
+  const bin = path.join(repoRoot, 'node_modules', 'autocannon', 'autocannon.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, '-j', '-c', String(connections), '-d', String(duration), '-H', 'authorization=Bearer x', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('error', reject);
+    child.once('exit', () => {
+      try {
+        resolve(JSON.parse(out).requests.total);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+/** Recording / --no-trace with both servers under load at the same time: one ratio per round. */
+async function sideBySide({ example, duration, connections, rounds }) {
+  const cli = path.join(repoRoot, 'bin', 'istio-wasm.js');
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = [];
+    try {
+      const start = async (args, ready, label) => {
+        const p = await startProcess(args, ready, label);
+        started.push(p);
+        return p;
+      };
+      const upOff = await start(['-e', upstreamScript], /listening (http:\/\/\S+)/, 'upstream');
+      const upOn = await start(['-e', upstreamScript], /listening (http:\/\/\S+)/, 'upstream');
+      const serve = (upstream, ...extra) => [cli, 'serve', '--wasm', example, '--upstream', upstream, '--listen', '127.0.0.1:0', '--log-level', 'error', ...extra];
+      const off = await start(serve(upOff.url, '--no-trace'), /serving on (http:\/\/\S+)/, 'serve --no-trace');
+      const on = await start(serve(upOn.url), /serving on (http:\/\/\S+)/, 'serve, recording');
+      await Promise.all([load(`${off.url}/public/path`, { duration: 1, connections }), load(`${on.url}/public/path`, { duration: 1, connections })]); // warm-up
+      const [a, b] = await Promise.all([load(`${off.url}/public/path`, { duration, connections }), load(`${on.url}/public/path`, { duration, connections })]);
+      ratios.push(b / a);
+    } finally {
+      for (const p of started.reverse()) await p.stop();
+    }
+  }
+  return ratios;
 }
 
 async function memory({ exampleBytes }) {
@@ -95,7 +144,10 @@ export async function runTraceBench(options = {}) {
     const on = rps['serve, recording']?.rounds ?? [];
     const pairs = (rps['serve --no-trace']?.rounds ?? []).map((o, i) => (on[i] ?? 0) / o);
     log(`    recording / --no-trace: ${ratio.toFixed(2)}x, best of each in ${pairs.length} rounds (goal >= 0.9x: ${ratio >= 0.9 ? 'met' : 'NOT met'}); each round's pair: ${pairs.map((r) => r.toFixed(2)).join(' ')} (median ${median(pairs).toFixed(2)}x)`);
-    return { example: example.kind, memory: { ...mem, heapRatio }, throughput: { ...rps, recordingToNoTrace: ratio, pairRatios: pairs } };
+    const side = await sideBySide({ example: example.file, duration: options.duration ?? 5, connections: options.connections ?? 50, rounds: 3 });
+    const sideRatio = median(side);
+    log(`    side by side (both under load at once): ${sideRatio.toFixed(2)}x, the median of ${side.length} rounds (${side.map((r) => r.toFixed(2)).join(' ')}) (goal >= 0.9x: ${sideRatio >= 0.9 ? 'met' : 'NOT met'})`);
+    return { example: example.kind, memory: { ...mem, heapRatio }, throughput: { ...rps, recordingToNoTrace: ratio, pairRatios: pairs, sideBySide: side, sideBySideRatio: sideRatio } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
