@@ -37,25 +37,33 @@ interface CallbackExtras {
   noResult?: boolean;
 }
 
-/** Host call names by number (the call log holds numbers only); a name not seen yet is added. */
-class Names {
-  readonly #names: string[] = [];
-  readonly #numbers = new Map<string, number>();
+/**
+ * Things known by name, numbered as first seen (the logs hold numbers only): `of` looks a name up
+ * (making its entry the first time), `at` gives the entry of a number.
+ */
+class Numbered<T> {
+  readonly #entries: T[] = [];
+  readonly #byName = new Map<string, T>();
+  readonly #make: (name: string, n: number) => T;
 
-  number(name: string): number {
-    let n = this.#numbers.get(name);
-    if (n === undefined) {
-      n = this.#names.push(name) - 1;
-      this.#numbers.set(name, n);
-    }
-    return n;
+  constructor(make: (name: string, n: number) => T) {
+    this.#make = make;
   }
 
-  name(n: number): string {
-    return this.#names[n] as string;
+  of(name: string): T {
+    let entry = this.#byName.get(name);
+    if (entry === undefined) {
+      entry = this.#make(name, this.#entries.length);
+      this.#entries.push(entry);
+      this.#byName.set(name, entry);
+    }
+    return entry;
+  }
+
+  at(n: number): T {
+    return this.#entries[n] as T;
   }
 }
-const hostCallNames = new Names();
 
 /** What the trace knows of a callback from its name, looked up once per callback (by number after). */
 interface CallbackKind {
@@ -66,17 +74,8 @@ interface CallbackKind {
   /** It returns an action (continue, pause). */
   readonly action: boolean;
 }
-const kinds: CallbackKind[] = [];
-const kindsByName = new Map<string, CallbackKind>();
-function kindOf(name: string): CallbackKind {
-  let kind = kindsByName.get(name);
-  if (kind === undefined) {
-    kind = { n: kinds.length, name, field: Object.hasOwn(streamCallbacks, name) ? streamCallbacks[name] : undefined, action: actionCallbacks.has(name) };
-    kinds.push(kind);
-    kindsByName.set(name, kind);
-  }
-  return kind;
-}
+const callbackKinds = new Numbered<CallbackKind>((name, n) => ({ n, name, field: Object.hasOwn(streamCallbacks, name) ? streamCallbacks[name] : undefined, action: actionCallbacks.has(name) }));
+const hostCallNames = new Numbered<{ readonly n: number; readonly name: string }>((name, n) => ({ n, name }));
 
 // One callback in the log: STRIDE numbers at its offset, in this order.
 const NAME = 0;
@@ -220,7 +219,7 @@ export class StreamTrace {
     const log = this.#log;
     const at = this.#logLength;
     this.#logLength = at + STRIDE;
-    const kind = kindOf(callback);
+    const kind = callbackKinds.of(callback);
     log[at + NAME] = kind.n;
     log[at + CONTEXT] = contextId;
     log[at + A] = a;
@@ -248,12 +247,12 @@ export class StreamTrace {
     else this.#extrasOf(at).noResult = true;
     const before = this.#object<HeaderSnapshot>(log[at + BEFORE] as number);
     if (before !== undefined && this.#snapshots) {
-      const map = this.#mapOf(kinds[log[at + NAME] as number] as CallbackKind);
+      const map = this.#mapOf(callbackKinds.at(log[at + NAME] as number));
       if (!sameHeaders(before, map)) log[at + AFTER] = this.#keep(this.#snapshots.take(map));
     }
     if (error !== undefined) {
       const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-      const callback = (kinds[log[at + NAME] as number] as CallbackKind).name;
+      const callback = callbackKinds.at(log[at + NAME] as number).name;
       this.#extrasOf(at).trap = { callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
     }
   }
@@ -266,7 +265,7 @@ export class StreamTrace {
     const at = this.#current;
     if (at < 0 || !this.#count()) return;
     const calls = (this.#calls ??= []);
-    calls.push(at, hostCallNames.number(call), this.#us(), status, this.#keep(fields));
+    calls.push(at, hostCallNames.of(call).n, this.#us(), status, this.#keep(fields));
   }
 
   /** The callbacks in the trace format, each with its host calls. */
@@ -283,7 +282,7 @@ export class StreamTrace {
     const out: TraceCallback[] = [];
     for (let at = 0; at < this.#logLength; at += STRIDE) {
       const events = byCallback.get(at) ?? [];
-      const kind = kinds[log[at + NAME] as number] as CallbackKind;
+      const kind = callbackKinds.at(log[at + NAME] as number);
       const name = kind.name;
       const extras = this.#object<CallbackExtras>(log[at + EXTRAS] as number);
       const cb: TraceCallback = { callback: name, contextId: log[at + CONTEXT] as number, args: extras?.args ?? [log[at + A] as number, log[at + B] as number], t: ms(log[at + START] as number), ms: ms(log[at + DURATION] as number), memoryPages: log[at + PAGES] as number, calls: events };
@@ -303,7 +302,7 @@ export class StreamTrace {
 
   #hostCall(calls: number[], c: number): TraceHostCall {
     const status = calls[c + CALL_STATUS] as number;
-    const e: TraceHostCall = { call: hostCallNames.name(calls[c + CALL_NAME] as number), t: ms(calls[c + CALL_US] as number), ...this.#object<object>(calls[c + CALL_FIELDS] as number) };
+    const e: TraceHostCall = { call: hostCallNames.at(calls[c + CALL_NAME] as number).name, t: ms(calls[c + CALL_US] as number), ...this.#object<object>(calls[c + CALL_FIELDS] as number) };
     if (status !== 0) e.status = statusNames[status] ?? String(status);
     return e;
   }
