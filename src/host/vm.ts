@@ -126,6 +126,8 @@ export class PluginVm implements AbiHost {
   #owners: Map<number, StreamTrace> | undefined;
   /** The trace a root-context callback (callout answer) belongs to while it runs. */
   #rootOwner: StreamTrace | undefined;
+  /** The trace of the callback recorded last (see #recorded's `follows`). */
+  #lastRecorded: StreamTrace | undefined;
 
   #limited: { context: Context & { fn?: Exported; args?: number[] }; script: Script } | undefined;
 
@@ -198,17 +200,19 @@ export class PluginVm implements AbiHost {
   call(name: string, contextId: number, ...args: number[]): number {
     const sink = this.#tracing ? this.#sinkFor(name, contextId) : undefined;
     if (!sink) return this.#call(name, contextId, args);
-    return this.#recorded(sink, name, contextId, 0, 0, args);
+    return this.#recorded(sink, name, contextId, 0, 0, args, false);
   }
 
   /**
    * Runs a callback recording it into `sink`: callStream's (a, b), or call()'s `args` when given. No
-   * closure or argument array per callback: this runs several times per request.
+   * closure or argument array per callback: this runs several times per request. `follows`: the host
+   * runs it right after the last callback recorded (proxy_on_done, _log, _delete), which, when that
+   * callback was of this trace, lends its end as this one's start instead of another clock read.
    */
-  #recorded(sink: StreamTrace, name: string, contextId: number, a: number, b: number, args: number[] | undefined): number {
+  #recorded(sink: StreamTrace, name: string, contextId: number, a: number, b: number, args: number[] | undefined, follows: boolean): number {
     const previous = this.traceSink;
     this.traceSink = sink;
-    const cb = args ? sink.enter(name, contextId, 0, 0, contextId === args[0] ? args.slice(1) : args) : sink.enter(name, contextId, a, b);
+    const cb = args ? sink.enter(name, contextId, 0, 0, contextId === args[0] ? args.slice(1) : args) : sink.enter(name, contextId, a, b, undefined, follows && this.#lastRecorded === sink);
     let result: number | undefined;
     try {
       return (result = args ? this.#call(name, contextId, args) : this.#callStream(name, contextId, a, b));
@@ -218,13 +222,14 @@ export class PluginVm implements AbiHost {
     } finally {
       if (result !== undefined) sink.exit(cb, result, this.#memoryBytes());
       this.traceSink = previous;
+      this.#lastRecorded = sink;
     }
   }
 
   /** The trace a callback records into (the stream's, or for a root callback the trace that caused it), if any. */
   #sinkFor(name: string, contextId: number): StreamTrace | undefined {
     const sink = contextId === this.rootContextId ? this.#rootOwner : this.#streams.get(contextId)?.trace;
-    if (!sink || this.failure || !(name in this.#exports)) return undefined;
+    if (!sink || this.failure || this.#exports[name] === undefined) return undefined;
     if (!sink.names) {
       sink.names = this.#names ??= functionNames(this.#module.module);
       if (this.#code === undefined && this.#module.bytes) this.#code = codeMap(this.#module.bytes, this.#module.imports.filter((i) => i.kind === 'function').length);
@@ -279,9 +284,13 @@ export class PluginVm implements AbiHost {
    * set it takes the general path.
    */
   callStream(name: string, contextId: number, a: number, b: number): number {
+    return this.#stream(name, contextId, a, b, false);
+  }
+
+  #stream(name: string, contextId: number, a: number, b: number, follows: boolean): number {
     const sink = this.#tracing ? this.#sinkFor(name, contextId) : undefined;
     if (!sink) return this.#callStream(name, contextId, a, b);
-    return this.#recorded(sink, name, contextId, a, b, undefined);
+    return this.#recorded(sink, name, contextId, a, b, undefined, follows);
   }
 
   #callStream(name: string, contextId: number, a: number, b: number): number {
@@ -317,11 +326,13 @@ export class PluginVm implements AbiHost {
   finishStream(id: number): void {
     try {
       if (!this.failure) {
-        this.callStream('proxy_on_done', id, 0, 0);
-        this.callStream('proxy_on_log', id, 0, 0);
-        this.callStream('proxy_on_delete', id, 0, 0);
+        this.#lastRecorded = undefined;
+        this.#stream('proxy_on_done', id, 0, 0, false);
+        this.#stream('proxy_on_log', id, 0, 0, true);
+        this.#stream('proxy_on_delete', id, 0, 0, true);
       }
     } finally {
+      this.#lastRecorded = undefined;
       this.#streams.delete(id);
     }
   }

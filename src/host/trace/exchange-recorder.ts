@@ -5,6 +5,7 @@ import { BodyCapture } from './body.js';
 import { HeaderSnapshots, noHeaders, pairsOf, type HeaderSnapshot } from './header-snapshot.js';
 import { EXCHANGE_BODY_LIMIT, TRACE_FORMAT, TRACE_VERSION, type TraceConfiguration, type TraceExchange, type TraceMessage, type TracePairs } from './format.js';
 import { StreamTrace } from './stream-trace.js';
+import { wallClock } from './wall-clock.js';
 
 /**
  * One message of the exchange as recorded: raw, turned into the trace format only when the trace is
@@ -45,7 +46,7 @@ export class ExchangeRecorder {
   readonly id: number;
   readonly streams: StreamTrace[];
   readonly #origin = performance.now();
-  readonly #startedAt = Date.now();
+  readonly #startedAt = wallClock.at(this.#origin);
   readonly #limit: number;
   readonly #onDone: ((rec: ExchangeRecorder) => void) | undefined;
   // The four messages as plain fields (no object holding them, one less per exchange to keep).

@@ -130,6 +130,8 @@ export class StreamTrace {
   /** The callbacks as numbers, STRIDE per callback. */
   #log: number[] = new Array<number>(LOG_START);
   #logLength = 0;
+  /** When the last callback ended (µs), -1 before any. */
+  #lastEnd = -1;
   /** The host calls as numbers, CALL_STRIDE per call (made at the first call). */
   #calls: number[] | undefined;
   /** What the logs point to by index: host call fields, header snapshots, CallbackExtras. */
@@ -209,9 +211,10 @@ export class StreamTrace {
 
   /**
    * A callback starts; returns its place in the log (or -1 past the limit) for exit(). `a` and `b` are
-   * its arguments after the context id, or `args` when they are not two.
+   * its arguments after the context id, or `args` when they are not two. `follows`: the host runs it
+   * right after this trace's last callback ended, so it starts when that one ended (no clock read).
    */
-  enter(callback: string, contextId: number, a: number, b: number, args?: number[]): number {
+  enter(callback: string, contextId: number, a: number, b: number, args?: number[], follows = false): number {
     if (!this.#count()) return -1;
     // A callout's answer can still come after the stream ended: the next read must show it.
     this.#built = undefined;
@@ -224,7 +227,7 @@ export class StreamTrace {
     log[at + CONTEXT] = contextId;
     log[at + A] = a;
     log[at + B] = b;
-    log[at + START] = this.#us();
+    log[at + START] = follows && this.#lastEnd >= 0 ? this.#lastEnd : this.#us();
     log[at + DURATION] = 0;
     log[at + PAGES] = 0;
     log[at + RESULT] = 0;
@@ -241,7 +244,9 @@ export class StreamTrace {
     this.#current = -1;
     if (at < 0) return;
     const log = this.#log;
-    log[at + DURATION] = this.#us() - (log[at + START] as number);
+    const end = this.#us();
+    this.#lastEnd = end;
+    log[at + DURATION] = end - (log[at + START] as number);
     log[at + PAGES] = memoryBytes / 65536;
     if (result !== undefined) log[at + RESULT] = result;
     else this.#extrasOf(at).noResult = true;

@@ -127,6 +127,36 @@ describe('traces of the test API', () => {
     expect(p.contextId).toBeGreaterThan(1);
   });
 
+  it('proxy_on_log and proxy_on_delete start when the callback before them ended (run back to back)', async () => {
+    const wat = (done: boolean) => `(module
+      (memory (export "memory") 1)
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+      (func (export "proxy_on_context_create") (param i32 i32))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+      ${done ? '(func (export "proxy_on_done") (param i32) (result i32) (i32.const 1))' : ''}
+      (func (export "proxy_on_log") (param i32))
+      (func (export "proxy_on_delete") (param i32)))`;
+    const wabt = await wabtInit();
+    const callbacks = async (done: boolean) => {
+      const parsed = wabt.parseWat('finish.wat', wat(done));
+      const bytes = parsed.toBinary({}).buffer;
+      parsed.destroy();
+      const ex = await (await loadPlugin(bytes)).request({ path: '/' });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await ex.respond({ status: 200 });
+      return Object.fromEntries(ex.trace!.plugins[0]!.callbacks.map((c) => [c.callback, { start: Math.round(c.t * 1000), end: Math.round((c.t + c.ms) * 1000) }]));
+    };
+    const all = await callbacks(true);
+    expect(all.proxy_on_log!.start).toBe(all.proxy_on_done!.end);
+    expect(all.proxy_on_delete!.start).toBe(all.proxy_on_log!.end);
+    // Without proxy_on_done, proxy_on_log follows nothing of the plugin: it reads the clock, so it
+    // starts after the 30 ms wait, not when proxy_on_request_headers ended.
+    const noDone = await callbacks(false);
+    expect(noDone.proxy_on_log!.start - noDone.proxy_on_request_headers!.end).toBeGreaterThanOrEqual(25_000);
+    expect(noDone.proxy_on_delete!.start).toBe(noDone.proxy_on_log!.end);
+  });
+
   it('trace: false records nothing', async () => {
     const plugin = await loadPlugin(await module(), { trace: false });
     const ex = await plugin.request({ path: '/ok' });
