@@ -52,7 +52,15 @@ export class BodyCapture {
     this.size += chunk.byteLength;
     const room = this.#limit - this.#kept.length;
     if (room <= 0 || chunk.byteLength === 0) return;
-    this.#kept += latin1Slice.call(chunk, 0, Math.min(room, chunk.byteLength));
+    const n = Math.min(room, chunk.byteLength);
+    if (n > 8) {
+      this.#kept += latin1Slice.call(chunk, 0, n);
+      return;
+    }
+    // A few bytes (a short reply, a chunk's tail): no native call for them.
+    let part = '';
+    for (let i = 0; i < n; i++) part += String.fromCharCode(chunk[i] as number);
+    this.#kept += part;
   }
 
   body(): TraceBody {

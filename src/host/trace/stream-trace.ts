@@ -77,6 +77,11 @@ interface CallbackKind {
 const callbackKinds = new Numbered<CallbackKind>((name, n) => ({ n, name, field: Object.hasOwn(streamCallbacks, name) ? streamCallbacks[name] : undefined, action: actionCallbacks.has(name) }));
 const hostCallNames = new Numbered<{ readonly n: number; readonly name: string }>((name, n) => ({ n, name }));
 
+/** The number StreamTrace.call takes for a host call's name (looked up once, where the call is wrapped). */
+export function hostCallNumber(name: string): number {
+  return hostCallNames.of(name).n;
+}
+
 // One callback in the log: STRIDE numbers at its offset, in this order.
 const NAME = 0;
 const CONTEXT = 1;
@@ -263,14 +268,14 @@ export class StreamTrace {
   }
 
   /**
-   * A host call inside the current callback: its name, status (0 when OK, else the ABI's WasmResult)
-   * and what it was about.
+   * A host call inside the current callback: its number (hostCallNumber), status (0 when OK, else the
+   * ABI's WasmResult) and what it was about.
    */
-  call(call: string, status: number, fields: object): void {
+  call(call: number, status: number, fields: object): void {
     const at = this.#current;
     if (at < 0 || !this.#count()) return;
     const calls = (this.#calls ??= []);
-    calls.push(at, hostCallNames.of(call).n, this.#us(), status, this.#keep(fields));
+    calls.push(at, call, this.#us(), status, this.#keep(fields));
   }
 
   /** The callbacks in the trace format, each with its host calls. */

@@ -3,7 +3,7 @@ import type { GuestMemory } from '../memory.js';
 import { grpcServiceCluster } from '../http-calls.js';
 import { PREVIEW_LIMIT, type TraceHostCall } from './format.js';
 import { traceBody } from './body.js';
-import type { StreamTrace } from './stream-trace.js';
+import { hostCallNumber, type StreamTrace } from './stream-trace.js';
 
 /** What the traced imports need of the VM: the trace of the callback running now, and guest memory. */
 export interface TraceTarget {
@@ -137,6 +137,7 @@ export function traceImports(fns: Record<string, (...args: never[]) => number>, 
   for (const [name, describe] of Object.entries(describers)) {
     const fn = fns[name] as ((...args: unknown[]) => number) | undefined;
     if (!fn) continue;
+    const n = hostCallNumber(name);
     // Fixed arity (no rest/spread on the hot path); the longest host call takes 12 arguments.
     traced[name] = ((a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => {
       const sink = target.traceSink;
@@ -149,7 +150,7 @@ export function traceImports(fns: Record<string, (...args: never[]) => number>, 
         // The metric calls take i64 arguments (BigInt): they are recorded as they came.
         const fields = describe(m, status, a, b, c, d, e, f, g, h, i, j, k, l);
         // The sink of the callback that made the call (a host call can run other callbacks inside it).
-        if (fields) sink.call(name, typeof status === 'number' ? status : 0, fields);
+        if (fields) sink.call(n, typeof status === 'number' ? status : 0, fields);
         return status;
       } finally {
         m.remember(false);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WallClock } from '../../../src/host/trace/wall-clock.js';
 import { BodyCapture, ExchangeRecorder, TraceStore, headerDiff, isSecretHeader, maskSecrets, traceBody, traceBodyBytes, type TraceExchange } from '../../../src/host/index.js';
 
 describe('trace format pieces', () => {
@@ -24,7 +25,35 @@ describe('trace format pieces', () => {
     cap.add(new TextEncoder().encode('abc'));
     cap.add(new TextEncoder().encode('defgh'));
     expect(cap.body()).toEqual({ size: 8, text: 'abcde', truncated: true });
+    // Short chunks (kept without a native call) and long ones keep every byte, text or not.
+    const bytes = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 0x80) & 0xff);
+    const binary = new BodyCapture(64);
+    binary.add(bytes.subarray(0, 3));
+    binary.add(bytes.subarray(3, 30));
+    binary.add(bytes.subarray(30));
+    expect(binary.body()).toEqual({ size: 40, base64: Buffer.from(bytes).toString('base64') });
     expect(new TextDecoder().decode(traceBodyBytes({ size: 3, base64: 'YWJj' }))).toBe('abc');
+  });
+
+  it('dates a record by the wall clock, read again at most once a second of running', () => {
+    let wall = 1_000_000;
+    let reads = 0;
+    const clock = new WallClock(() => {
+      reads++;
+      return wall;
+    });
+    expect(clock.at(5000)).toBe(1_000_000);
+    expect(clock.at(5400)).toBe(1_000_400); // within a second: no read
+    expect(reads).toBe(1);
+    wall = 9_000_000; // the clock was set (or the machine slept)
+    expect(clock.at(5900)).toBe(1_000_900);
+    expect(clock.at(6500)).toBe(9_000_000); // a second on: read again
+    expect(clock.at(6600)).toBe(9_000_100);
+    expect(reads).toBe(2);
+    const before = Date.now();
+    const startedAt = Date.parse(new ExchangeRecorder(1, []).finish().startedAt);
+    expect(startedAt).toBeGreaterThanOrEqual(before - 5);
+    expect(startedAt).toBeLessThanOrEqual(Date.now() + 5);
   });
 
   it('diffs header lists by name', () => {
