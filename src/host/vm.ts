@@ -217,7 +217,7 @@ export class PluginVm implements AbiHost {
     try {
       return (result = args ? this.#call(name, contextId, args) : this.#callStream(name, contextId, a, b));
     } catch (error) {
-      sink.exit(cb, undefined, this.#memoryBytes(), error);
+      sink.trapped(cb, this.#memoryBytes(), error);
       throw error;
     } finally {
       if (result !== undefined) sink.exit(cb, result, this.#memoryBytes());

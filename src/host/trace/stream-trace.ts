@@ -239,32 +239,51 @@ export class StreamTrace {
     log[at + BEFORE] = -1;
     log[at + AFTER] = -1;
     log[at + EXTRAS] = -1;
+    // The rarer parts in methods of their own: this one stays small enough to be inlined where it is called.
     if (args) this.#extrasOf(at).args = args;
-    if (kind.field !== undefined && this.#maps && this.#snapshots) log[at + BEFORE] = this.#keep(this.#snapshots.take(this.#maps[kind.field]));
+    if (kind.field !== undefined) this.#before(at, kind.field);
     this.#current = at;
     return at;
   }
 
-  exit(at: number, result: number | undefined, memoryBytes: number, error?: unknown): void {
+  /** A headers callback starts: the map as it is before. */
+  #before(at: number, field: keyof Omit<TracedMaps, 'id'>): void {
+    if (this.#maps && this.#snapshots) this.#log[at + BEFORE] = this.#keep(this.#snapshots.take(this.#maps[field]));
+  }
+
+  /** A callback returned `result`; guest memory is `memoryBytes` long. */
+  exit(at: number, result: number, memoryBytes: number): void {
+    if (this.#close(at, memoryBytes)) this.#log[at + RESULT] = result;
+  }
+
+  /** A callback trapped (it returned nothing): `error`, with the Wasm stack V8 gave. */
+  trapped(at: number, memoryBytes: number, error: unknown): void {
+    if (!this.#close(at, memoryBytes)) return;
+    const extras = this.#extrasOf(at);
+    extras.noResult = true;
+    const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+    extras.trap = { callback: callbackKinds.at(this.#log[at + NAME] as number).name, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
+  }
+
+  /** The callback at `at` ended: its duration, memory and the map after it; false when it was not recorded. */
+  #close(at: number, memoryBytes: number): boolean {
     this.#current = -1;
-    if (at < 0) return;
+    if (at < 0) return false;
     const log = this.#log;
     const end = this.#us();
     this.#lastEnd = end;
     log[at + DURATION] = end - (log[at + START] as number);
     log[at + PAGES] = memoryBytes / 65536;
-    if (result !== undefined) log[at + RESULT] = result;
-    else this.#extrasOf(at).noResult = true;
-    const before = this.#object<HeaderSnapshot>(log[at + BEFORE] as number);
-    if (before !== undefined && this.#snapshots) {
-      const map = this.#mapOf(callbackKinds.at(log[at + NAME] as number));
-      if (!sameHeaders(before, map)) log[at + AFTER] = this.#keep(this.#snapshots.take(map));
-    }
-    if (error !== undefined) {
-      const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
-      const callback = callbackKinds.at(log[at + NAME] as number).name;
-      this.#extrasOf(at).trap = { callback, message: error instanceof Error ? error.message : String(error), stack: wasmFrames(cause, this.names, this.code) };
-    }
+    if ((log[at + BEFORE] as number) >= 0) this.#after(at);
+    return true;
+  }
+
+  /** A headers callback ended: the map after it, when the callback changed it. */
+  #after(at: number): void {
+    const before = this.#object<HeaderSnapshot>(this.#log[at + BEFORE] as number);
+    if (before === undefined || !this.#snapshots) return;
+    const map = this.#mapOf(callbackKinds.at(this.#log[at + NAME] as number));
+    if (!sameHeaders(before, map)) this.#log[at + AFTER] = this.#keep(this.#snapshots.take(map));
   }
 
   /**
