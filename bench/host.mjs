@@ -67,7 +67,7 @@ function startProcess(args, readyPattern, label) {
       const m = readyPattern.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1], stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGINT'); setTimeout(() => child.kill('SIGKILL'), 3000).unref(); }) });
+        resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGINT'); setTimeout(() => child.kill('SIGKILL'), 3000).unref(); }) });
       }
     };
     child.stdout.on('data', onData);
@@ -248,8 +248,8 @@ export async function runAsScript(run) {
     return Number.isFinite(value) && value > 0 ? value : fallback;
   };
   const json = process.argv.includes('--json');
-  // Rounds left unset unless given: each suite has its own default.
-  const result = await run({ duration: arg('--duration', 5), connections: arg('--connections', 50), rounds: arg('--rounds', undefined), quiet: json });
+  // Duration and rounds left unset unless given: each suite has its own defaults.
+  const result = await run({ duration: arg('--duration', undefined), connections: arg('--connections', 50), rounds: arg('--rounds', undefined), quiet: json });
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
