@@ -197,11 +197,11 @@ export async function runTraceBench(options = {}) {
     const errors = (list) => list.reduce((n, r) => n + r.errors, 0);
     log(`  serve --no-trace     ${median(turns.off.map((r) => r.rps)).toFixed(0).padStart(7)} req/s, median of ${turns.off.length} loads of ${duration} s${cpuText(turns.off)}, errors ${errors(turns.off)}`);
     log(`  serve, recording     ${median(turns.on.map((r) => r.rps)).toFixed(0).padStart(7)} req/s, median of ${turns.on.length} loads of ${duration} s${cpuText(turns.on)}, errors ${errors(turns.on)}`);
-    log(`    recording / --no-trace: ${turns.ratio.toFixed(2)}x, the median of ${turns.ratios.length} recording loads each against the --no-trace loads either side (goal >= 0.9x: ${turns.ratio >= 0.9 ? 'met' : 'NOT met'}); each: ${turns.ratios.map((r) => r.toFixed(2)).join(' ')}`);
-    if (turns.cpuRatio !== undefined) log(`    CPU per request, --no-trace / recording: ${turns.cpuRatio.toFixed(2)}x, median; each: ${turns.cpuRatios.map((r) => r.toFixed(2)).join(' ')}`);
+    log(`    recording / --no-trace: ${turns.ratio.toFixed(3)}x, the median of ${turns.ratios.length} recording loads each against the --no-trace loads either side (goal >= 0.9x: ${turns.ratio >= 0.9 ? 'met' : 'NOT met'}); each: ${turns.ratios.map((r) => r.toFixed(2)).join(' ')}`);
+    if (turns.cpuRatio !== undefined) log(`    CPU per request, --no-trace / recording: ${turns.cpuRatio.toFixed(3)}x, median; each: ${turns.cpuRatios.map((r) => r.toFixed(2)).join(' ')}`);
     const side = await sideBySide({ example: example.file, duration: Math.max(1, Math.round(duration * 2.5)), connections: options.connections ?? 50, rounds: 3 });
     const sideRatio = median(side);
-    log(`    side by side (both under load at once): ${sideRatio.toFixed(2)}x, the median of ${side.length} rounds (${side.map((r) => r.toFixed(2)).join(' ')}) (goal >= 0.9x: ${sideRatio >= 0.9 ? 'met' : 'NOT met'})`);
+    log(`    side by side (both under load at once): ${sideRatio.toFixed(3)}x, the median of ${side.length} rounds (${side.map((r) => r.toFixed(2)).join(' ')}) (goal >= 0.9x: ${sideRatio >= 0.9 ? 'met' : 'NOT met'})`);
     return { example: example.kind, memory: { ...mem, heapRatio }, throughput: { ...turns, recordingToNoTrace: turns.ratio, sideBySide: side, sideBySideRatio: sideRatio } };
   } finally {
     rmSync(dir, { recursive: true, force: true });
