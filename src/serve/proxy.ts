@@ -191,14 +191,16 @@ class Exchange {
     else next(value);
   }
 
-  #fail = (error: unknown): void => {
+  // A method, not an arrow-function field: the bundle (esbuild's keepNames) would name a per-exchange
+  // closure with Object.defineProperty, ~0.3 µs each. Callbacks are unnamed arrows calling methods.
+  #fail(error: unknown): void {
     const res = this.#res;
     this.#target.options.onError?.(`proxy error: ${error instanceof Error ? error.message : String(error)}`);
     if (!res.headersSent) {
       writeRawHead(res, 500, ['content-type', 'text/plain'], this.#rec);
       endBody(res, 'response', internalError, this.#rec);
     } else res.destroy();
-  };
+  }
 
   #finish(): void {
     if (this.#finished) return;
@@ -248,7 +250,7 @@ class Exchange {
 
   #sendLocal(local: LocalResponse): void {
     const msg = localResponseMessage(local);
-    respond(msg.headers, msg.body, this.#chain, this.#res, this.#method, this.#rec).then(() => this.#finish(), this.#fail);
+    respond(msg.headers, msg.body, this.#chain, this.#res, this.#method, this.#rec).then(() => this.#finish(), (error: unknown) => this.#fail(error));
   }
 
   #afterRequestHeaders(h: ChainOutcome): void {
@@ -415,10 +417,9 @@ class Exchange {
     });
     // The upstream reset mid-body: Envoy resets the downstream stream (upstream_reset_after_response_started)
     // instead of ending a truncated body as if it were complete.
-    const reset = () => this.#guard(() => this.#upstreamReset());
-    answer.once('error', reset);
+    answer.once('error', () => this.#guard(() => this.#upstreamReset()));
     answer.once('close', () => {
-      if (!this.#ended) setImmediate(reset);
+      if (!this.#ended) setImmediate(() => this.#guard(() => this.#upstreamReset()));
     });
   }
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/cli.js';
@@ -249,6 +249,38 @@ describe('istio-wasm serve', () => {
     } finally {
       await cut.close();
     }
+  });
+
+  it('makes no named function per request (the bundle names each one with Object.defineProperty, ~0.3 µs)', async ({ skip }) => {
+    if (!example) return skip('clang missing');
+    // A preload counts the functions given a name at run time; SIGUSR2 writes the count so far.
+    const preload = path.join(tmp.dir, 'count-named.cjs');
+    const counted = path.join(tmp.dir, 'named.txt');
+    writeFileSync(
+      preload,
+      `const define = Object.defineProperty; let named = 0;
+Object.defineProperty = function (o, k, d) { if (k === 'name' && typeof o === 'function') named++; return define(o, k, d); };
+process.on('SIGUSR2', () => require('node:fs').writeFileSync(${JSON.stringify(counted)}, String(named)));`,
+    );
+    const s = await startServe(['--wasm', example, '--upstream', upstream.url], { env: { NODE_OPTIONS: `--require ${JSON.stringify(preload)}` } });
+    running.push(s);
+    const exchanges = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        expect((await fetch(`${s.url}/get/${i}`)).status).toBe(200);
+        expect((await fetch(`${s.url}/post/${i}`, { method: 'POST', body: 'payload' })).status).toBe(200);
+      }
+    };
+    const count = async () => {
+      writeFileSync(counted, '');
+      s.child.kill('SIGUSR2');
+      await until(() => readFileSync(counted, 'utf8') !== '');
+      return Number(readFileSync(counted, 'utf8'));
+    };
+    await exchanges(3);
+    const before = await count();
+    await exchanges(20);
+    // One-off lazy set-up may name a function or two; a function made per request would name 40.
+    expect((await count()) - before).toBeLessThan(10);
   });
 
   it('refuses bad input with clear errors', async () => {
